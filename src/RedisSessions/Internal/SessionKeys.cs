@@ -1,0 +1,161 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using StackExchange.Redis;
+
+namespace RedisSessions.Internal;
+
+/// <summary>
+/// The key schema. Every key of one user lives in one of <see cref="BucketCount"/> buckets, written as a hash tag
+/// (<c>{1a3}</c>), so all keys one operation touches share a hash slot and the same scripts run on Redis Cluster:
+/// <code>
+/// {prefix}:{b}:session:{sid}   hash  user, created, last, expires, idle, [absolute], node, data:{key}...   TTL expires + retention
+/// {prefix}:{b}:timer:{sid}     string, TTL = exactly the session's expiry: its keyspace "expired" event is the fast path
+/// {prefix}:{b}:user:{user}     zset  member sid, score expires (ms); {user} is the id itself when it is short and
+///                                    plain ([A-Za-z0-9._@+-]{1,64}), else '#' + sha1 hex of it.   TTL max expires + retention
+/// {prefix}:{b}:expiry          zset  member sid, score expires (ms): what the sweep walks
+/// {prefix}:{b}:users           int   users of the bucket with at least one session (for stats)
+/// {prefix}:{b}:ended:{sid}     hash  the final snapshot plus reason, ended, attempts, claimed_by   TTL retention
+/// {prefix}:{b}:pending         zset  member sid, score = when the claim runs out (ms)
+/// {prefix}:events              stream of terminations (session, user, reason, at, node), MAXLEN ~ EventStreamMaxLength
+/// </code>
+/// A session id is the bucket (3 hex digits) followed by 22 base64url characters of 16 CSPRNG bytes.
+/// </summary>
+internal sealed class SessionKeys
+{
+    public const int BucketCount = 1024;
+    public const int SessionIdLength = 3 + 22;
+
+    private readonly string _prefix;
+
+    public SessionKeys(string prefix) => _prefix = prefix;
+
+    public string Prefix => _prefix;
+
+    public static string BucketOf(string userId)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(userId), hash);
+        var value = ((hash[0] << 8) | hash[1]) % BucketCount;
+        return BucketName(value);
+    }
+
+    public static string BucketName(int bucket) => bucket.ToString("x3", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static IEnumerable<string> AllBuckets() => Enumerable.Range(0, BucketCount).Select(BucketName);
+
+    public static string NewSessionId(string bucket)
+    {
+        Span<byte> random = stackalloc byte[16];
+        RandomNumberGenerator.Fill(random);
+        return bucket + Base64Url.EncodeToString(random);
+    }
+
+    /// <summary>True when <paramref name="sessionId"/> has the shape of an id this library issues; its bucket comes out.
+    /// Anything else can't name a session, and no key is built from it.</summary>
+    public static bool TryParseSessionId(string sessionId, out string bucket)
+    {
+        bucket = string.Empty;
+        if (sessionId.Length != SessionIdLength)
+        {
+            return false;
+        }
+        for (var i = 0; i < 3; i++)
+        {
+            if (!char.IsAsciiHexDigitLower(sessionId[i]))
+            {
+                return false;
+            }
+        }
+        if (int.Parse(sessionId.AsSpan(0, 3), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture) >= BucketCount)
+        {
+            return false;
+        }
+        for (var i = 3; i < sessionId.Length; i++)
+        {
+            var c = sessionId[i];
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '_'))
+            {
+                return false;
+            }
+        }
+        bucket = sessionId[..3];
+        return true;
+    }
+
+    /// <summary>The user part of the user-index key; mirrors <c>user_part</c> in the Lua scripts.</summary>
+    public static string UserPart(string userId)
+    {
+        if (userId.Length is > 0 and <= 64 && userId.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '@' or '+' or '-'))
+        {
+            return userId;
+        }
+#pragma warning disable CA5350 // SHA1 only names a key here (Lua has redis.sha1hex); nothing relies on it for security.
+        return "#" + Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(userId)));
+#pragma warning restore CA5350
+    }
+
+    public string BucketBase(string bucket) => $"{_prefix}:{{{bucket}}}:";
+
+    public RedisKey Session(string bucket, string sessionId) => BucketBase(bucket) + "session:" + sessionId;
+
+    public RedisKey Timer(string bucket, string sessionId) => BucketBase(bucket) + "timer:" + sessionId;
+
+    public RedisKey Ended(string bucket, string sessionId) => BucketBase(bucket) + "ended:" + sessionId;
+
+    public RedisKey UserIndex(string bucket, string userId) => BucketBase(bucket) + "user:" + UserPart(userId);
+
+    public RedisKey UserIndex(string userId) => UserIndex(BucketOf(userId), userId);
+
+    public RedisKey Expiry(string bucket) => BucketBase(bucket) + "expiry";
+
+    public RedisKey Pending(string bucket) => BucketBase(bucket) + "pending";
+
+    public RedisKey Users(string bucket) => BucketBase(bucket) + "users";
+
+    public RedisKey Events => _prefix + ":events";
+
+    /// <summary>Channel on which scripts announce terminations left for another process to handle.</summary>
+    public RedisChannel PendingChannel => new(_prefix + ":pending", RedisChannel.PatternMode.Literal);
+
+    /// <summary>Parses the bucket out of a bucket base (<c>rs:{1a3}:</c>), as announced on the pending channel.</summary>
+    public static bool TryParseBucketBase(string text, out string bucket)
+    {
+        bucket = string.Empty;
+        var open = text.IndexOf('{', StringComparison.Ordinal);
+        if (open < 0 || text.Length < open + 5 || text[open + 4] != '}')
+        {
+            return false;
+        }
+        var candidate = text.Substring(open + 1, 3);
+        if (!candidate.All(char.IsAsciiHexDigitLower) || int.Parse(candidate, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture) >= BucketCount)
+        {
+            return false;
+        }
+        bucket = candidate;
+        return true;
+    }
+
+    /// <summary>Parses a timer key name (from a keyspace notification) back into bucket and session id.</summary>
+    public bool TryParseTimerKey(string key, out string bucket, out string sessionId)
+    {
+        bucket = sessionId = string.Empty;
+        var head = _prefix + ":{";
+        if (!key.StartsWith(head, StringComparison.Ordinal) || key.Length != head.Length + 3 + "}:timer:".Length + SessionIdLength)
+        {
+            return false;
+        }
+        var rest = key.AsSpan(head.Length);
+        if (!rest[3..].StartsWith("}:timer:", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var id = rest[(3 + "}:timer:".Length)..].ToString();
+        if (!TryParseSessionId(id, out bucket) || !rest[..3].SequenceEqual(bucket))
+        {
+            return false;
+        }
+        sessionId = id;
+        return true;
+    }
+}
