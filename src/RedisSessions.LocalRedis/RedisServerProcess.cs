@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using StackExchange.Redis;
 
 namespace RedisSessions.LocalRedis;
 
@@ -117,32 +116,35 @@ public sealed class RedisServerProcess : IAsyncDisposable
             {
                 throw new InvalidOperationException($"redis-server on port {Port} exited at start (code {_process.ExitCode}): {ReadLog()}");
             }
-            try
+            if (IsListening())
             {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Port).ConfigureAwait(false);
-                using var connection = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
-                {
-                    EndPoints = { { IPAddress.Loopback, Port } },
-                    AbortOnConnectFail = true,
-                    ConnectTimeout = 1000,
-                    CommandMap = CommandMap.Create(new HashSet<string> { "CLUSTER" }, available: false),
-                }).ConfigureAwait(false);
-                var server = connection.GetServer(IPAddress.Loopback, Port);
-                await server.PingAsync().ConfigureAwait(false);
-                var info = await server.InfoAsync("persistence").ConfigureAwait(false);
-                var loading = info.SelectMany(g => g).FirstOrDefault(p => p.Key == "loading").Value;
-                if (loading == "0")
+                // redis-cli rather than a client library: a fresh cluster node (no slots yet) answers PING, but
+                // cluster-aware clients refuse it.
+                var port = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var ping = await RedisTools.RunCliAsync("-p", port, "ping").ConfigureAwait(false);
+                var persistence = await RedisTools.RunCliAsync("-p", port, "info", "persistence").ConfigureAwait(false);
+                if (ping.Trim() == "PONG" && persistence.Contains("loading:0", StringComparison.Ordinal))
                 {
                     return;
                 }
             }
-            catch (Exception ex) when (ex is SocketException or RedisException or TimeoutException)
-            {
-            }
             await Task.Delay(25).ConfigureAwait(false);
         }
         throw new TimeoutException($"redis-server on port {Port} did not answer PING within 20 s: {ReadLog()}");
+    }
+
+    private bool IsListening()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, Port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     private string ReadLog()

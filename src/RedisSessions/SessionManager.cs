@@ -21,7 +21,7 @@ public sealed partial class SessionManager : IAsyncDisposable
     private readonly SessionKeys _keys;
     private readonly ILogger _logger;
     private readonly TerminationPipeline _terminations;
-    private readonly SessionSweeper? _sweeper;
+    private SessionSweeper? _sweeper;
     private readonly SessionIdTracker? _ownSessions;
     private long _created;
     private int _shutdown;
@@ -40,6 +40,13 @@ public sealed partial class SessionManager : IAsyncDisposable
     }
 
     private SessionManager(IConnectionMultiplexer redis, SessionOptions options, ILogger? logger, TimeProvider? timeProvider, bool ownsRedis)
+        : this(redis, options, logger, timeProvider, ownsRedis, startBackground: options?.EnableAutoCleanup ?? false)
+    {
+    }
+
+    /// <summary>The constructor behind every other. <paramref name="startBackground"/> false lets a host run the
+    /// background sweep as a hosted service instead (<see cref="StartAutoCleanup"/>).</summary>
+    internal SessionManager(IConnectionMultiplexer redis, SessionOptions options, ILogger? logger, TimeProvider? timeProvider, bool ownsRedis, bool startBackground)
     {
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(options);
@@ -55,10 +62,19 @@ public sealed partial class SessionManager : IAsyncDisposable
         {
             _ownSessions = new SessionIdTracker();
         }
-        if (_options.EnableAutoCleanup)
+        if (startBackground)
         {
-            _sweeper = new SessionSweeper(this);
-            _sweeper.Start();
+            StartAutoCleanup();
+        }
+    }
+
+    /// <summary>Starts the background sweep and expiry listener (once).</summary>
+    internal void StartAutoCleanup()
+    {
+        var sweeper = new SessionSweeper(this);
+        if (Interlocked.CompareExchange(ref _sweeper, sweeper, null) is null)
+        {
+            sweeper.Start();
         }
     }
 

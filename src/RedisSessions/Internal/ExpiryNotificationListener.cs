@@ -64,6 +64,7 @@ internal sealed class ExpiryNotificationListener : IAsyncDisposable
         options.EndPoints.Add(endpoint);
         options.AbortOnConnectFail = false;
         options.ClientName = "redis-sessions-listener";
+        options.AllowAdmin = true; // CONFIG GET notify-keyspace-events
         // Without CLUSTER the client treats the node as a standalone server: the subscription stays on this master.
         options.CommandMap = CommandMap.Create(new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "CLUSTER" }, available: false);
         var connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);

@@ -1,0 +1,37 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace RedisSessions.Tests.Infrastructure;
+
+/// <summary>Base of the contract tests: each concrete class runs them on one topology (standalone or cluster).
+/// Every test gets its own key prefix, so tests never see each other's keys.</summary>
+public abstract class SessionTestBase
+{
+    private static int s_counter;
+
+    protected SessionTestBase(RedisFixture redis) => Redis = redis;
+
+    protected RedisFixture Redis { get; }
+
+    protected IDatabase Db => Redis.Connection.GetDatabase();
+
+    protected static string NewPrefix([CallerMemberName] string test = "")
+    {
+        var shortName = new string(test.Where(char.IsAsciiLetterOrDigit).Take(24).ToArray());
+        return $"t{Interlocked.Increment(ref s_counter)}-{shortName}";
+    }
+
+    /// <summary>A manager on the shared connection with background cleanup off (tests drive cleanup themselves
+    /// unless they test the background part).</summary>
+    protected SessionManager NewManager(string prefix, Action<SessionOptions>? configure = null, TimeProvider? clock = null, ILogger<SessionManager>? logger = null)
+    {
+        var options = new SessionOptions { KeyPrefix = prefix, EnableAutoCleanup = false, ActivityResolution = TimeSpan.Zero };
+        configure?.Invoke(options);
+        return new SessionManager(Redis.Connection, options, logger, clock);
+    }
+
+    protected static string Bucket(string sessionId) => sessionId[..3];
+
+    protected static string SessionKey(string prefix, string sessionId) => $"{prefix}:{{{Bucket(sessionId)}}}:session:{sessionId}";
+}
