@@ -18,6 +18,7 @@ namespace RedisSessions.Internal;
 /// {prefix}:{b}:ended:{sid}     hash  the final snapshot plus reason, ended, attempts, claimed_by   TTL retention
 /// {prefix}:{b}:pending         zset  member sid, score = when the claim runs out (ms)
 /// {prefix}:events              stream of terminations (session, user, reason, at, node), MAXLEN ~ EventStreamMaxLength
+/// {prefix}:heartbeat:{node}    hash  node, host, pid, started, last: a listening process, TTL 3 heartbeat intervals
 /// </code>
 /// A session id is the bucket (3 hex digits) followed by 22 base64url characters of 16 CSPRNG bytes.
 /// </summary>
@@ -114,6 +115,10 @@ internal sealed class SessionKeys
     public RedisKey Users(string bucket) => BucketBase(bucket) + "users";
 
     public RedisKey Events => _prefix + ":events";
+
+    /// <summary>Heartbeat of a listening process: a hash (node, host, pid, started, last — Unix ms) with a TTL of
+    /// three heartbeat intervals, so a dead listener disappears by itself. Find them with SCAN MATCH {prefix}:heartbeat:*.</summary>
+    public RedisKey Heartbeat(string node) => _prefix + ":heartbeat:" + node;
 
     /// <summary>Channel on which scripts announce terminations left for another process to handle.</summary>
     public RedisChannel PendingChannel => new(_prefix + ":pending", RedisChannel.PatternMode.Literal);
