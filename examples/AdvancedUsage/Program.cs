@@ -101,12 +101,17 @@ async Task EvictOldestAsync(string redis, TerminationWatcher watcher)
     using var registration = manager.RegisterTerminationCallback(watcher.OnTerminatedAsync);
 
     Example.Step("\"bob\" logs in on his laptop, his phone and his tablet.");
+    // One after the other: the example waits for the clock to tick between logins so their age order is defined
+    // (see Example.WaitUntilAfterAsync).
     var laptop = await manager.CreateSessionAsync("bob", new Dictionary<string, string> { ["device"] = "laptop" });
+    await Example.WaitUntilAfterAsync(laptop.CreatedAt);
     var phone = await manager.CreateSessionAsync("bob", new Dictionary<string, string> { ["device"] = "phone" });
+    await Example.WaitUntilAfterAsync(phone.CreatedAt);
     var tablet = await manager.CreateSessionAsync("bob", new Dictionary<string, string> { ["device"] = "tablet" });
     Example.Check((await manager.GetUserSessionsAsync("bob")).Count == 3, "bob has 3 sessions");
 
     Example.Step("\"bob\" logs in on a fourth device, his desktop.");
+    await Example.WaitUntilAfterAsync(tablet.CreatedAt);
     var desktop = await manager.CreateSessionAsync("bob", new Dictionary<string, string> { ["device"] = "desktop" });
     var evicted = watcher.Received(laptop.SessionId);
     Example.Check(evicted?.Reason == TerminationReason.Evicted,

@@ -61,6 +61,7 @@ return await Example.RunAsync("Example 1: basic usage", async redis =>
             "Redis holds the new values next to the old ones");
 
         Example.Step($"\"{User}\" also logs in from their phone: a second session for the same user.");
+        await Example.WaitUntilAfterAsync(laptop.CreatedAt); // a later login, so "oldest first" is well defined
         var phone = await manager.CreateSessionAsync(User, new Dictionary<string, string> { ["device"] = "phone" });
         var sessions = await manager.GetUserSessionsAsync(User);
         Example.Say($"Sessions of \"{User}\", oldest first:");

@@ -158,6 +158,18 @@ internal static partial class Example
         }
     }
 
+    /// <summary>Waits (about a millisecond) until the clock has moved past <paramref name="instant"/>. RedisSessions records
+    /// creation times in whole milliseconds, and sessions created in the same millisecond have no defined age order
+    /// ("oldest" among them is whichever has the smaller random id). Real logins are further apart; an example that
+    /// creates sessions back to back and relies on their age order waits for the next millisecond in between.</summary>
+    public static async Task WaitUntilAfterAsync(DateTimeOffset instant)
+    {
+        while (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() <= instant.ToUnixTimeMilliseconds())
+        {
+            await Task.Delay(1);
+        }
+    }
+
     /// <summary>Runs the clean-up of an example even when it failed half-way; a clean-up error is printed, not thrown,
     /// so it never hides the reason the example failed.</summary>
     public static async Task CleanUpAsync(Func<Task> cleanUp)
