@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Security;
+using System.Text;
+
+namespace RedisSessions.Benchmarks;
+
+/// <summary>Draws the standalone side-by-side table as an SVG bar chart (docs/benchmark-chart.svg, shown in the
+/// README): throughput per workload for both sides with the ratio and its target, then memory per session.</summary>
+internal static class ChartWriter
+{
+    private const string Ours = "#2b6cb0";
+    private const string Theirs = "#dd6b20";
+    private const string Good = "#2f855a";
+    private const string Bad = "#c53030";
+    private const int Width = 980;
+    private const int LabelWidth = 270;
+    private const int BarArea = 480;
+    private const int BarHeight = 15;
+
+    public static string Build(TopologyResult t, TopologyResult? cluster, string footnote)
+    {
+        var rows = ReportWriter.Rows.Where(r => r.OursPhase != Phases.GetRefreshDue && t.RedisSessions?[r.OursPhase] is not null).ToList();
+        var ceiling = t.CeilingOf(CeilingNames.OursGet) is { } c ? c * ReportWriter.CeilingTarget : (double?)null;
+        var max = rows.SelectMany(r => new[] { t.RedisSessions?[r.OursPhase]?.Load.OperationsPerSecond ?? 0, t.Peer?[r.PeerPhase]?.Load.OperationsPerSecond ?? 0 })
+            .Append(ceiling ?? 0).Max();
+        var svg = new StringBuilder();
+        var y = 0;
+        var height = 150 + rows.Count * 56 + 110 + 60;
+        svg.AppendLine(CultureInfo.InvariantCulture, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{Width}" height="{height}" viewBox="0 0 {Width} {height}" font-family="Segoe UI, Helvetica, Arial, sans-serif" font-size="13">""");
+        svg.AppendLine(CultureInfo.InvariantCulture, $"""<rect width="{Width}" height="{height}" fill="#ffffff"/>""");
+        y += 28;
+        Text(svg, 20, y, "RedisSessions vs express-session + connect-redis: operations per second (higher is better)", 17, "bold");
+        y += 20;
+        var where = t.Masters == 1 ? $"one redis-server {t.RedisVersion}" : $"{t.Masters}-master cluster";
+        Text(svg, 20, y, $"Same private {where}, 64 operations in flight, each side alone; ratio = RedisSessions / connect-redis", 12, "normal", "#4a5568");
+        y += 22;
+        Legend(svg, 20, y);
+        Text(svg, LabelWidth + BarArea + 110, y + 4, "ratio", 12, "bold", "#4a5568");
+        Text(svg, LabelWidth + BarArea + 170, y + 4, "target", 12, "bold", "#4a5568");
+        y += 24;
+
+        foreach (var row in rows)
+        {
+            var ours = t.RedisSessions![row.OursPhase]!;
+            var theirs = t.Peer?[row.PeerPhase];
+            Text(svg, 20, y + 14, Plain(row.Workload), 13, "bold");
+            Text(svg, 20, y + 30, $"{Plain(row.OursCall)} vs {Plain(row.PeerCall)}", 11, "normal", "#4a5568");
+            Bar(svg, y, ours.Load.OperationsPerSecond, max, Ours, $"{ours.Load.OperationsPerSecond:N0}/s");
+            if (theirs is not null)
+            {
+                Bar(svg, y + BarHeight + 4, theirs.Load.OperationsPerSecond, max, Theirs, $"{theirs.Load.OperationsPerSecond:N0}/s");
+                var ratio = ours.Load.OperationsPerSecond / theirs.Load.OperationsPerSecond;
+                var met = row.Target is not { } target || ratio >= target;
+                Text(svg, LabelWidth + BarArea + 110, y + 22, $"{ratio:0.00}×", 15, "bold", row.Target is null ? "#2d3748" : met ? Good : Bad);
+                if (row.Target is { } goal)
+                {
+                    Text(svg, LabelWidth + BarArea + 170, y + 22, $"≥ {goal:0.0}× {(met ? "✓" : "✗")}", 13, "normal", met ? Good : Bad);
+                }
+            }
+            if (row.OursPhase == Phases.Get && ceiling is { } mark)
+            {
+                var x = LabelWidth + mark / max * BarArea;
+                svg.AppendLine(CultureInfo.InvariantCulture, $"""<line x1="{x:0.#}" y1="{y - 4}" x2="{x:0.#}" y2="{y + 2 * BarHeight + 8}" stroke="#2d3748" stroke-dasharray="3,3"/>""");
+                Text(svg, x + 4, y - 5, "50% of redis-benchmark HGETALL", 10, "normal", "#2d3748");
+            }
+            y += 56;
+        }
+
+        y += 8;
+        Text(svg, 20, y + 14, "Redis memory per session (lower is better)", 13, "bold");
+        var mine = t.RedisSessions?.Memory;
+        var other = t.Peer?.Memory;
+        Text(svg, 20, y + 30, $"{mine?.Sessions:N0} sessions, 3 small fields, all indexes", 11, "normal", "#4a5568");
+        if (mine is not null)
+        {
+            var maxBytes = Math.Max(mine.BytesPerSession, other?.BytesPerSession ?? 0);
+            Bar(svg, y, mine.BytesPerSession, maxBytes, Ours, $"{mine.BytesPerSession:N0} B");
+            if (other is not null)
+            {
+                Bar(svg, y + BarHeight + 4, other.BytesPerSession, maxBytes, Theirs, $"{other.BytesPerSession:N0} B");
+                var ratio = mine.BytesPerSession / other.BytesPerSession;
+                var met = ratio <= ReportWriter.MemoryTarget;
+                Text(svg, LabelWidth + BarArea + 110, y + 22, $"{ratio:0.00}×", 15, "bold", met ? Good : Bad);
+                Text(svg, LabelWidth + BarArea + 170, y + 22, $"≤ {ReportWriter.MemoryTarget:0.0}× {(met ? "✓" : "✗")}", 13, "normal", met ? Good : Bad);
+            }
+        }
+        y += 64;
+        if (cluster?.RedisSessions is not null && cluster.Peer is not null)
+        {
+            var parts = ReportWriter.Rows.Where(r => r.Target is not null && cluster.RedisSessions[r.OursPhase] is not null && cluster.Peer[r.PeerPhase] is not null)
+                .Select(r => $"{Short(r.OursPhase)} {cluster.RedisSessions[r.OursPhase]!.Load.OperationsPerSecond / cluster.Peer[r.PeerPhase]!.Load.OperationsPerSecond:0.00}×");
+            Text(svg, 20, y, $"{cluster.Masters}-master cluster, same harness: {string.Join(", ", parts)}", 12, "normal", "#2d3748");
+            y += 18;
+        }
+        Text(svg, 20, y, footnote, 11, "normal", "#718096");
+        svg.AppendLine("</svg>");
+        return svg.ToString();
+    }
+
+    private static string Short(string phase) => phase switch
+    {
+        Phases.Get => "request cycle",
+        Phases.SetData => "write one field",
+        Phases.Create => "login",
+        Phases.Terminate => "logout",
+        _ => phase,
+    };
+
+    private static string Plain(string text) => text.Replace("`", string.Empty, StringComparison.Ordinal);
+
+    private static void Legend(StringBuilder svg, int x, int y)
+    {
+        svg.AppendLine(CultureInfo.InvariantCulture, $"""<rect x="{x}" y="{y - 8}" width="12" height="12" fill="{Ours}"/>""");
+        Text(svg, x + 18, y + 3, "RedisSessions (.NET 10, StackExchange.Redis)", 12, "normal");
+        svg.AppendLine(CultureInfo.InvariantCulture, $"""<rect x="{x + 320}" y="{y - 8}" width="12" height="12" fill="{Theirs}"/>""");
+        Text(svg, x + 338, y + 3, "express-session + connect-redis (Node.js, node-redis)", 12, "normal");
+    }
+
+    private static void Bar(StringBuilder svg, int y, double value, double max, string color, string label)
+    {
+        var width = max > 0 ? Math.Max(1, value / max * BarArea) : 1;
+        svg.AppendLine(CultureInfo.InvariantCulture, $"""<rect x="{LabelWidth}" y="{y}" width="{width:0.#}" height="{BarHeight}" fill="{color}" rx="2"/>""");
+        Text(svg, LabelWidth + width + 6, y + BarHeight - 3, label, 12, "normal", "#2d3748");
+    }
+
+    private static void Text(StringBuilder svg, double x, double y, string text, int size, string weight, string color = "#1a202c") =>
+        svg.AppendLine(CultureInfo.InvariantCulture, $"""<text x="{x:0.#}" y="{y:0.#}" font-size="{size}" font-weight="{weight}" fill="{color}">{SecurityElement.Escape(text)}</text>""");
+}

@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Text;
+
+namespace RedisSessions.Benchmarks;
+
+/// <summary>One row of the side-by-side table: a RedisSessions call, the peer's equivalent, and the issue's target.</summary>
+internal sealed record Comparison(string Workload, string OursCall, string PeerCall, string OursPhase, string PeerPhase, double? Target);
+
+/// <summary>Builds the markdown the program prints and writes to benchmarks/results/.</summary>
+internal static class ReportWriter
+{
+    public static readonly Comparison[] Rows =
+    [
+        new("request cycle: load for use, sliding refresh", "`GetSessionAsync`", "`store.get` + `store.touch`", Phases.Get, Phases.Get, 2.0),
+        new("write one data field", "`Session.SetDataAsync`", "`store.get` + `store.set`", Phases.SetData, Phases.SetData, 1.5),
+        new("login: create with limit enforcement", "`CreateSessionAsync`", "`store.set`", Phases.Create, Phases.Create, 1.0),
+        new("logout", "`TerminateSessionAsync`", "`store.destroy`", Phases.Terminate, Phases.Terminate, 1.0),
+        new("refresh only", "`UpdateSessionActivityAsync`", "`store.touch`", Phases.Touch, Phases.Touch, null),
+        new("request cycle, refresh due on every read", "`GetSessionAsync`, ActivityResolution 1 ms", "`store.get` + `store.touch`", Phases.GetRefreshDue, Phases.Get, null),
+    ];
+
+    public const double MemoryTarget = 1.0;
+    public const double CeilingTarget = 0.5;
+
+    public static string Build(BenchmarkSettings settings, string environment, TopologyResult standalone, TopologyResult? cluster)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(CultureInfo.InvariantCulture, $"<!-- Written by benchmarks/run{(settings.Quick ? " --quick" : string.Empty)}; do not edit by hand. -->");
+        md.AppendLine(CultureInfo.InvariantCulture, $"{environment}").AppendLine();
+        AppendTopology(md, settings, standalone);
+        if (cluster is not null)
+        {
+            AppendTopology(md, settings, cluster);
+        }
+        return md.ToString();
+    }
+
+    private static void AppendTopology(StringBuilder md, BenchmarkSettings settings, TopologyResult t)
+    {
+        var where = t.Masters == 1 ? $"one redis-server {t.RedisVersion}" : $"a {t.Masters}-master Redis Cluster {t.RedisVersion}";
+        md.AppendLine(CultureInfo.InvariantCulture, $"### {Title(t)}: {where}, {settings.Concurrency} operations in flight").AppendLine();
+        AppendSideBySide(md, t);
+        AppendCost(md, t);
+        if (t.Ceilings.Count > 0)
+        {
+            AppendCeilings(md, t);
+        }
+        AppendMemory(md, t);
+        md.AppendLine(CultureInfo.InvariantCulture, $"Slow log entries (> 10 ms) during the run: {t.SlowlogEntries}.").AppendLine();
+    }
+
+    private static string Title(TopologyResult t) => t.Masters == 1 ? "Standalone" : "Cluster";
+
+    private static void AppendSideBySide(StringBuilder md, TopologyResult t)
+    {
+        md.AppendLine("| workload | RedisSessions | ops/s | p50 / p99 ms | connect-redis | ops/s | p50 / p99 ms | ratio | target |");
+        md.AppendLine("| --- | --- | --: | --: | --- | --: | --: | --: | --- |");
+        foreach (var row in Rows)
+        {
+            var ours = t.RedisSessions?[row.OursPhase];
+            var theirs = t.Peer?[row.PeerPhase];
+            if (ours is null)
+            {
+                continue;
+            }
+            var ratio = theirs is null ? (double?)null : ours.Load.OperationsPerSecond / theirs.Load.OperationsPerSecond;
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {row.Workload} | {row.OursCall} | {Rate(ours)} | {Latency(ours)} | {row.PeerCall} | {Rate(theirs)} | {Latency(theirs)} | {Ratio(ratio)} | {Verdict(ratio, row.Target, higherIsBetter: true)} |");
+        }
+        if (t.RedisSessions?.Memory is { } mine)
+        {
+            var other = t.Peer?.Memory;
+            var ratio = other is null ? (double?)null : mine.BytesPerSession / other.BytesPerSession;
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| Redis memory per session ({mine.Sessions:N0} sessions, 3 small fields, all indexes) | used_memory delta / n | {mine.BytesPerSession:N0} B | | same | {Bytes(other?.BytesPerSession)} | | {Ratio(ratio)} | {Verdict(ratio, MemoryTarget, higherIsBetter: false)} |");
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| Redis memory left per session after logout | used_memory delta / n | {Bytes(mine.RetainedAfterLogoutPerSession)} | | same | {Bytes(other?.RetainedAfterLogoutPerSession)} | | | |");
+        }
+        md.AppendLine();
+        var errors = new[] { t.RedisSessions, t.Peer }.Where(s => s is not null).SelectMany(s => s!.Phases.Values)
+            .Where(p => p.Load.Errors > 0).Select(p => $"{p.Phase}: {p.Load.Errors} errors ({p.Load.FirstError})").ToList();
+        if (errors.Count > 0)
+        {
+            md.AppendLine("**Errors:** " + string.Join("; ", errors)).AppendLine();
+        }
+    }
+
+    private static void AppendCost(StringBuilder md, TopologyResult t)
+    {
+        md.AppendLine("Redis work per operation (INFO commandstats, cpu and stats around each phase; commands run inside Lua scripts count as commands; round trips as the client counted them; round trips per socket read is how well the client batches its writes):").AppendLine();
+        md.AppendLine("| phase | side | round trips | Redis commands | server CPU µs | client CPU µs | bytes in / out | round trips per socket read | commands per operation |");
+        md.AppendLine("| --- | --- | --: | --: | --: | --: | --: | --: | --- |");
+        foreach (var phase in new[] { Phases.Get, Phases.GetRefreshDue, Phases.Touch, Phases.SetData, Phases.Create, Phases.Terminate })
+        {
+            foreach (var side in new[] { t.RedisSessions, t.Peer })
+            {
+                if (side?[phase] is not { } p)
+                {
+                    continue;
+                }
+                var c = p.Cost;
+                var clientUs = p.Load.ClientCpuMs * 1000 / Math.Max(1, p.Load.Operations);
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {phase} | {side.Name} | {c.RoundTripsPerOp:0.00} | {c.CommandsPerOp:0.0} | {c.ServerCpuUsPerOp:0.0} | {clientUs:0.0} | {c.NetInBytesPerOp:N0} / {c.NetOutBytesPerOp:N0} | {c.RoundTripsPerOp / Math.Max(1e-9, c.ServerReadsPerOp):0.0} | {c.BreakdownText} |");
+            }
+        }
+        md.AppendLine();
+    }
+
+    private static void AppendCeilings(StringBuilder md, TopologyResult t)
+    {
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"Against the physical limit: redis-benchmark running the same commands pipelined (-c {RedisBenchmarkTool.Clients} -P {RedisBenchmarkTool.Pipeline}) on the same server; a sequence of commands is rated 1 / Σ(1 / rate):").AppendLine();
+        md.AppendLine("| operation | commands | redis-benchmark ops/s | measured ops/s | share of the limit |");
+        md.AppendLine("| --- | --- | --: | --: | --: |");
+        void Row(string name, SideResult? side, string phase, double? target)
+        {
+            var ceiling = t.Ceilings.FirstOrDefault(c => c.Name == name);
+            var measured = side?[phase];
+            if (ceiling is null || measured is null)
+            {
+                return;
+            }
+            var share = measured.Load.OperationsPerSecond / ceiling.OpsPerSecond;
+            var verdict = target is { } x ? $" ({(share >= x ? "✓ target" : "✗ target")} ≥ {x:P0})" : string.Empty;
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {name} | {ceiling.Commands} | {ceiling.OpsPerSecond:N0} | {measured.Load.OperationsPerSecond:N0} | {share:P0}{verdict} |");
+        }
+        Row(CeilingNames.OursGet, t.RedisSessions, Phases.Get, CeilingTarget);
+        Row(CeilingNames.OursRefreshDue, t.RedisSessions, Phases.GetRefreshDue, null);
+        Row(CeilingNames.OursTouch, t.RedisSessions, Phases.Touch, null);
+        Row(CeilingNames.OursSetData, t.RedisSessions, Phases.SetData, null);
+        Row(CeilingNames.PeerGet, t.Peer, Phases.Get, null);
+        Row(CeilingNames.PeerSetData, t.Peer, Phases.SetData, null);
+        md.AppendLine();
+    }
+
+    private static void AppendMemory(StringBuilder md, TopologyResult t)
+    {
+        md.AppendLine("Memory by key kind (MEMORY USAGE … SAMPLES 0 of a sample key; per-bucket keys summed over the buckets and shared out; the used_memory delta also holds the keyspace and expires dictionary entries, about 50 B per key):").AppendLine();
+        md.AppendLine("| side | key kind | bytes | how many | example |");
+        md.AppendLine("| --- | --- | --: | --- | --- |");
+        foreach (var side in new[] { t.RedisSessions, t.Peer })
+        {
+            if (side?.Memory is not { } m)
+            {
+                continue;
+            }
+            foreach (var kind in m.KeyKinds)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {side.Name} | {kind.Kind} | {kind.Bytes:N0} | {kind.Per} | `{kind.Example}` |");
+            }
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {side.Name} | **keys per session** | {m.KeysPerSession:0.00} | DBSIZE / sessions | |");
+        }
+        md.AppendLine();
+    }
+
+    private static string Rate(PhaseMeasurement? p) => p is null ? "—" : p.Load.OperationsPerSecond.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Latency(PhaseMeasurement? p) => p is null ? "—" : string.Create(CultureInfo.InvariantCulture, $"{p.Load.P50Ms:0.00} / {p.Load.P99Ms:0.00}");
+
+    private static string Ratio(double? ratio) => ratio is { } r ? string.Create(CultureInfo.InvariantCulture, $"**{r:0.00}×**") : "—";
+
+    private static string Bytes(double? bytes) => bytes is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b:N0} B") : "—";
+
+    private static string Verdict(double? ratio, double? target, bool higherIsBetter)
+    {
+        if (target is not { } x)
+        {
+            return string.Empty;
+        }
+        var goal = string.Create(CultureInfo.InvariantCulture, $"{(higherIsBetter ? "≥" : "≤")} {x:0.0}×");
+        if (ratio is not { } r)
+        {
+            return goal;
+        }
+        var met = higherIsBetter ? r >= x : r <= x;
+        return $"{goal} {(met ? "✓" : "✗")}";
+    }
+}

@@ -1,0 +1,158 @@
+using RedisSessions.LocalRedis;
+
+namespace RedisSessions.Benchmarks;
+
+/// <summary>
+/// One topology, start to end: a private Redis (deploy/redis.conf), both sides warmed up, then each phase on
+/// RedisSessions and right after on the peer, then the redis-benchmark ceilings. The two sides never run at the same
+/// time, and the same probe reads Redis around every phase.
+/// </summary>
+internal static class Scenario
+{
+    public static async Task<TopologyResult> RunStandaloneAsync(BenchmarkSettings settings)
+    {
+        await using var server = await RedisServerProcess.StartAsync();
+        Log($"standalone redis-server on {server.Endpoint} (deploy/redis.conf)");
+        return await RunAsync(settings, "standalone", server.Endpoint, [server.Endpoint], cluster: false, masters: 1, settings.RunCeilings ? server.Port : null);
+    }
+
+    public static async Task<TopologyResult> RunClusterAsync(BenchmarkSettings settings)
+    {
+        await using var cluster = await RedisClusterProcess.StartAsync(settings.ClusterMasters);
+        Log($"{settings.ClusterMasters}-master cluster on {cluster.Configuration} (deploy/redis.conf)");
+        var shorter = settings with { Seconds = settings.ShortSeconds };
+        return await RunAsync(shorter, "cluster", cluster.Configuration, cluster.Masters.Select(m => m.Endpoint).ToArray(), cluster: true, settings.ClusterMasters, ceilingPort: null);
+    }
+
+    private static async Task<TopologyResult> RunAsync(BenchmarkSettings settings, string name, string configuration, string[] endpoints, bool cluster, int masters, int? ceilingPort)
+    {
+        await using var probe = await RedisProbe.ConnectAsync(configuration);
+        var result = new TopologyResult(name, await probe.VersionAsync(), masters);
+        await probe.ResetSlowlogAsync();
+        var c = settings.Concurrency;
+        var n = settings.Sessions;
+        var warmUp = TimeSpan.FromSeconds(settings.WarmupSeconds);
+        var headline = TimeSpan.FromSeconds(settings.Seconds);
+        var other = TimeSpan.FromSeconds(settings.ShortSeconds);
+
+        await using var side = await RedisSessionsSide.ConnectAsync(configuration);
+        await using var peer = settings.RunPeer
+            ? await PeerSide.StartAsync(settings.PeerDirectory, endpoints, cluster, c, new SessionOptions().InactiveTimeout)
+            : null;
+        var ours = new SideResult("RedisSessions");
+        var theirs = new SideResult("connect-redis");
+        result.RedisSessions = ours;
+        result.Peer = peer is null ? null : theirs;
+        Log($"warm-up ({name}): {settings.WarmupSeconds:0.#} s per operation on each side");
+        await side.WarmUpAsync(c, warmUp);
+        if (peer is not null)
+        {
+            await peer.WarmUpAsync(warmUp);
+        }
+        await probe.FlushAsync();
+
+        // Each phase runs on one side, then at once on the other, so a disturbance from outside (this machine is shared)
+        // lands on both rather than on one side's whole run. The two sides use different key names and never run at once.
+        var empty = await probe.UsedMemoryAsync();
+        await MeasureAsync(probe, ours, Phases.Create, () => side.CreateAsync(c, n), () => side.RoundTrips);
+        var withOurs = await probe.UsedMemoryAsync();
+        var ourKeys = await probe.KeyCountAsync();
+        var ourKinds = (await side.KeyKindsAsync(probe)).ToList();
+        var withBoth = withOurs;
+        var theirKeys = 0L;
+        var theirKinds = new List<KeyKind>();
+        (string Key, string Value) sample = (string.Empty, string.Empty);
+        if (peer is not null)
+        {
+            await MeasureAsync(probe, theirs, Phases.Create, () => peer.CreateAsync(n), roundTrips: null);
+            withBoth = await probe.UsedMemoryAsync();
+            theirKeys = await probe.KeyCountAsync() - ourKeys;
+            sample = await peer.SampleAsync();
+            theirKinds.Add(new KeyKind("session string (JSON)", sample.Key, await probe.MemoryUsageAsync(sample.Key) ?? 0, "1 per session"));
+        }
+        await MeasureAsync(probe, ours, Phases.Get, () => side.GetAsync(c, headline), () => side.RoundTrips);
+        if (peer is not null)
+        {
+            await MeasureAsync(probe, theirs, Phases.Get, () => peer.GetAsync(headline), roundTrips: null);
+        }
+        await MeasureAsync(probe, ours, Phases.GetRefreshDue, () => side.GetRefreshDueAsync(c, other), () => side.RoundTrips);
+        await MeasureAsync(probe, ours, Phases.Touch, () => side.TouchAsync(c, other), () => side.RoundTrips);
+        if (peer is not null)
+        {
+            await MeasureAsync(probe, theirs, Phases.Touch, () => peer.TouchAsync(other), roundTrips: null);
+        }
+        await MeasureAsync(probe, ours, Phases.SetData, () => side.SetDataAsync(c, headline), () => side.RoundTrips);
+        if (peer is not null)
+        {
+            await MeasureAsync(probe, theirs, Phases.SetData, () => peer.SetDataAsync(headline), roundTrips: null);
+        }
+        var beforeLogout = await probe.UsedMemoryAsync();
+        await MeasureAsync(probe, ours, Phases.Terminate, () => side.TerminateAsync(c), () => side.RoundTrips);
+        var afterOurLogout = await probe.UsedMemoryAsync();
+        ourKinds.Add(await side.EndedSnapshotAsync(probe));
+        var ourBytes = withOurs - empty;
+        ours.Memory = new MemoryMeasurement(n, (double)ourBytes / n, (double)ourKeys / n, (double)(ourBytes - (beforeLogout - afterOurLogout)) / n, ourKinds);
+        Log($"  memory: RedisSessions {ours.Memory.BytesPerSession:N0} B and {ours.Memory.KeysPerSession:0.00} keys per session, {ours.Memory.RetainedAfterLogoutPerSession:N0} B left per session after logout");
+        if (peer is not null)
+        {
+            await MeasureAsync(probe, theirs, Phases.Terminate, () => peer.TerminateAsync(), roundTrips: null);
+            var afterTheirLogout = await probe.UsedMemoryAsync();
+            var theirBytes = withBoth - withOurs;
+            theirs.Memory = new MemoryMeasurement(n, (double)theirBytes / n, (double)theirKeys / n, (double)(theirBytes - (afterOurLogout - afterTheirLogout)) / n, theirKinds);
+            Log($"  memory: connect-redis {theirs.Memory.BytesPerSession:N0} B and {theirs.Memory.KeysPerSession:0.00} keys per session");
+        }
+
+        if (ceilingPort is { } port)
+        {
+            Log("redis-benchmark: the same commands, pipelined, on the same server");
+            var commands = await side.CeilingCommandsAsync(probe);
+            var requests = settings.CeilingRequests;
+            var get = await RedisBenchmarkTool.RunAsync(port, requests, commands.Get);
+            var touch = await RedisBenchmarkTool.RunAsync(port, requests / 3, commands.TouchScript);
+            var setData = await RedisBenchmarkTool.RunAsync(port, requests / 3, commands.SetDataScript);
+            result.Ceilings.Add(new Ceiling(CeilingNames.OursGet, "HGETALL", get));
+            result.Ceilings.Add(new Ceiling(CeilingNames.OursTouch, "EVALSHA touch script", touch));
+            result.Ceilings.Add(new Ceiling(CeilingNames.OursRefreshDue, "HGETALL + EVALSHA touch script", RedisBenchmarkTool.Sequence(get, touch)));
+            result.Ceilings.Add(new Ceiling(CeilingNames.OursSetData, "EVALSHA set-data script", setData));
+            if (peer is not null)
+            {
+                await probe.Db.StringSetAsync(sample.Key, sample.Value, TimeSpan.FromMinutes(30));
+                var peerGet = await RedisBenchmarkTool.RunAsync(port, requests, ["GET", sample.Key]);
+                var expire = await RedisBenchmarkTool.RunAsync(port, requests, ["EXPIRE", sample.Key, "1800"]);
+                var set = await RedisBenchmarkTool.RunAsync(port, requests, ["SET", sample.Key, sample.Value, "EX", "1800"]);
+                result.Ceilings.Add(new Ceiling(CeilingNames.PeerGet, "GET + EXPIRE", RedisBenchmarkTool.Sequence(peerGet, expire)));
+                result.Ceilings.Add(new Ceiling(CeilingNames.PeerSetData, "GET + SET EX", RedisBenchmarkTool.Sequence(peerGet, set)));
+            }
+        }
+        result.SlowlogEntries = await probe.SlowlogCountAsync();
+        return result;
+    }
+
+    private static async Task MeasureAsync(RedisProbe probe, SideResult side, string phase, Func<Task<LoadResult>> run, Func<long>? roundTrips)
+    {
+        await probe.ResetStatisticsAsync();
+        var before = await probe.SnapshotAsync();
+        var tripsBefore = roundTrips?.Invoke() ?? 0;
+        var load = await run();
+        var tripsAfter = roundTrips?.Invoke() ?? 0;
+        var after = await probe.SnapshotAsync();
+        var cost = RedisProbe.CostBetween(before, after, load.Operations, roundTrips is null ? null : tripsAfter - tripsBefore);
+        side.Phases[phase] = new PhaseMeasurement(phase, load, cost);
+        var errors = load.Errors == 0 ? string.Empty : $"  {load.Errors} ERRORS, first: {load.FirstError}";
+        Log($"  {side.Name,-14} {phase,-16} {load.OperationsPerSecond,10:N0} ops/s   p50 {load.P50Ms,6:0.00} ms   p99 {load.P99Ms,6:0.00} ms   " +
+            $"{cost.RoundTripsPerOp:0.00} round trips, {cost.CommandsPerOp:0.0} commands, server {cost.ServerCpuUsPerOp:0.0} µs, client {load.ClientCpuMs * 1000 / Math.Max(1, load.Operations):0.0} µs per op{errors}");
+    }
+
+    public static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+}
+
+/// <summary>Names of the ceilings the report looks up.</summary>
+internal static class CeilingNames
+{
+    public const string OursGet = "RedisSessions request cycle (fast path)";
+    public const string OursTouch = "RedisSessions refresh (touch script)";
+    public const string OursRefreshDue = "RedisSessions request cycle, refresh due";
+    public const string OursSetData = "RedisSessions write one field (set-data script)";
+    public const string PeerGet = "connect-redis request cycle";
+    public const string PeerSetData = "connect-redis write one field";
+}
