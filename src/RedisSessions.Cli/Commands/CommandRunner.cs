@@ -1,0 +1,27 @@
+using System.CommandLine;
+using RedisSessions.Cli.Connection;
+using RedisSessions.Internal;
+
+namespace RedisSessions.Cli.Commands;
+
+/// <summary>Gives a command its action: resolve the target, connect, run, disconnect. A Redis that stops answering
+/// mid-command becomes exit code 3 with a one-line message, like one that never answered.</summary>
+internal static class CommandRunner
+{
+    public static void SetAction(Command command, GlobalOptions global, Func<CliContext, ParseResult, CancellationToken, Task<int>> body)
+    {
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var target = RedisTarget.Resolve(parseResult.GetValue(global.Redis), parseResult.GetValue(global.Prefix));
+            await using var context = await CliContext.ConnectAsync(target, parseResult.GetValue(global.Json));
+            try
+            {
+                return await body(context, parseResult, cancellationToken);
+            }
+            catch (Exception ex) when (ex is SessionStoreUnavailableException || RedisConnector.IsUnavailable(ex))
+            {
+                throw CliContext.Unreachable(target, ex);
+            }
+        });
+    }
+}

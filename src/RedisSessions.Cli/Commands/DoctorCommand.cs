@@ -1,0 +1,39 @@
+using System.CommandLine;
+using RedisSessions.Cli.Connection;
+using RedisSessions.Cli.Inspection;
+using RedisSessions.Cli.Output;
+
+namespace RedisSessions.Cli.Commands;
+
+/// <summary><c>doctor</c>: checks the server(s) for what RedisSessions relies on; exit code 4 when a check warns or fails.</summary>
+internal static class DoctorCommand
+{
+    public static Command Create(GlobalOptions global)
+    {
+        var command = new Command("doctor", "Check the server: version, notify-keyspace-events, maxmemory-policy, persistence, cluster topology, listeners. Exit code 4 on a problem.");
+        CommandRunner.SetAction(command, global, (context, _, ct) => RunAsync(context, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, CancellationToken cancellationToken)
+    {
+        var checks = await new ServerDoctor(context).RunAsync(cancellationToken);
+        var problems = checks.Count(c => c.IsProblem);
+        if (context.Json)
+        {
+            CliJson.Write(context.Out, new DoctorReport { Redis = context.Target.Display, Prefix = context.Keys.Prefix, Healthy = problems == 0, Problems = problems, Checks = checks },
+                CliJsonContext.Default.DoctorReport);
+        }
+        else
+        {
+            var table = new Table("STATUS", "CHECK", "SERVER", "DETAIL");
+            foreach (var check in checks)
+            {
+                table.Add(check.Status.ToUpperInvariant(), check.Check, check.Server, check.Detail);
+            }
+            table.Write(context.Out);
+            context.Out.WriteLine(problems == 0 ? "No problem found." : $"{problems} problem(s) found.");
+        }
+        return problems == 0 ? ExitCodes.Success : ExitCodes.ProblemsFound;
+    }
+}

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using RedisSessions.Cli.Connection;
+using RedisSessions.Cli.Output;
+using RedisSessions.Internal;
+using StackExchange.Redis;
+
+namespace RedisSessions.Cli.Commands;
+
+/// <summary><c>show</c>: every field of one session, data included, with its keys' TTLs. A peek: it never counts as
+/// activity, so the session's expiry doesn't move.</summary>
+internal static class ShowCommand
+{
+    private const int PreviewLength = 120;
+
+    public static Command Create(GlobalOptions global)
+    {
+        var sessionId = new Argument<string>("session-id") { Description = "The session id (25 characters)." };
+        var command = new Command("show", "Every field of one session, data included, with TTL and time left. Never extends the session.")
+        {
+            sessionId,
+        };
+        CommandRunner.SetAction(command, global, (context, parse, ct) => RunAsync(context, parse.GetValue(sessionId)!, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, string sessionId, CancellationToken cancellationToken)
+    {
+        var session = await context.Manager.PeekSessionAsync(sessionId, cancellationToken);
+        if (session is null || !SessionKeys.TryParseSessionId(sessionId, out var bucket))
+        {
+            throw CliException.NotFound(await NotFoundMessageAsync(context, sessionId));
+        }
+        var db = context.Db;
+        var idle = db.HashGetAsync(context.Keys.Session(bucket, sessionId), "idle");
+        var keyTtl = db.KeyTimeToLiveAsync(context.Keys.Session(bucket, sessionId));
+        var timerTtl = db.KeyTimeToLiveAsync(context.Keys.Timer(bucket, sessionId));
+        await Task.WhenAll(idle, keyTtl, timerTtl);
+        var now = CliContext.Now;
+        var details = new SessionDetails
+        {
+            SessionId = session.SessionId,
+            UserId = session.UserId,
+            Node = session.Node,
+            CreatedAt = session.CreatedAt,
+            LastActivity = session.LastActivity,
+            ExpiresAt = session.ExpiresAt,
+            AbsoluteExpiresAt = session.AbsoluteExpiresAt,
+            IdleTimeoutSeconds = Text.Seconds(TimeSpan.FromMilliseconds((long)idle.Result)),
+            IdleSeconds = Text.Seconds(now - session.LastActivity),
+            ExpiresInSeconds = Text.Seconds(session.ExpiresAt - now),
+            SessionKeyTtlSeconds = keyTtl.Result is { } k ? Text.Seconds(k) : null,
+            TimerKeyTtlSeconds = timerTtl.Result is { } t ? Text.Seconds(t) : null,
+            Data = new SortedDictionary<string, string>(session.Data.ToDictionary(), StringComparer.Ordinal),
+        };
+        if (context.Json)
+        {
+            CliJson.Write(context.Out, details, CliJsonContext.Default.SessionDetails);
+            return ExitCodes.Success;
+        }
+
+        var fields = new Table("FIELD", "VALUE");
+        fields.Add("Session", details.SessionId);
+        fields.Add("User", details.UserId);
+        fields.Add("Node", details.Node);
+        fields.Add("Created", Text.Time(details.CreatedAt));
+        fields.Add("Last activity", $"{Text.Time(details.LastActivity)} ({Text.Duration(now - details.LastActivity)} ago)");
+        fields.Add("Idle timeout", Text.Duration(TimeSpan.FromSeconds(details.IdleTimeoutSeconds)));
+        fields.Add("Expires at", Text.Time(details.ExpiresAt));
+        fields.Add("Expires in", Text.Duration(details.ExpiresAt - now));
+        fields.Add("Absolute deadline", details.AbsoluteExpiresAt is { } abs ? Text.Time(abs) : "none");
+        fields.Add("Session key TTL", details.SessionKeyTtlSeconds is { } kt ? $"{Text.Duration(TimeSpan.FromSeconds(kt))} (expiry + retention for termination handlers)" : "none");
+        fields.Add("Timer key TTL", details.TimerKeyTtlSeconds is { } tt ? Text.Duration(TimeSpan.FromSeconds(tt)) : "none (missing: the sweep still ends the session on time)");
+        fields.Write(context.Out);
+        context.Out.WriteLine();
+        if (details.Data.Count == 0)
+        {
+            context.Out.WriteLine("Data: none");
+            return ExitCodes.Success;
+        }
+        context.Out.WriteLine($"Data ({details.Data.Count} key(s)):");
+        var data = new Table("KEY", "VALUE");
+        foreach (var (key, value) in details.Data)
+        {
+            data.Add(Text.Preview(key, PreviewLength), Text.Preview(value, PreviewLength));
+        }
+        data.Write(context.Out);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Says why there is no session: malformed id, ended (with the reason, while its snapshot is kept), or unknown.</summary>
+    private static async Task<string> NotFoundMessageAsync(CliContext context, string sessionId)
+    {
+        if (!SessionKeys.TryParseSessionId(sessionId, out var bucket))
+        {
+            return $"no session {Text.Safe(sessionId)}: not a session id (25 characters: 3 hex digits, then base64url).";
+        }
+        var ended = await context.Db.HashGetAsync(context.Keys.Ended(bucket, sessionId), ["reason", "ended"]);
+        if (!ended[0].IsNull)
+        {
+            var at = Text.UnixMs((string?)ended[1]);
+            return $"no session {sessionId}: it ended ({(string?)ended[0]}{(at is { } t ? ", " + Text.Time(t) : string.Empty)}); its termination is still pending for a listener.";
+        }
+        var live = await context.Db.HashGetAsync(context.Keys.Session(bucket, sessionId), "expires");
+        return live.IsNull
+            ? $"no session {sessionId} (unknown, expired or terminated)."
+            : $"no session {sessionId}: its time is up (expired {Text.Time(DateTimeOffset.FromUnixTimeMilliseconds((long)live))}) and nobody has ended it yet (cleanup does).";
+    }
+}

@@ -1,0 +1,226 @@
+using RedisSessions.Cli.Connection;
+using RedisSessions.Cli.Output;
+using RedisSessions.Internal;
+using StackExchange.Redis;
+
+namespace RedisSessions.Cli.Inspection;
+
+/// <summary>
+/// The seed's emergency clean-up, made safe. <see cref="PlanAsync"/> only reads: it walks the expiry and pending
+/// indexes of every bucket and (unless told not to) SCANs <c>{prefix}:{*</c> on each master for keys no index points
+/// to. <see cref="ApplyAsync"/> fixes each item with a script that re-checks the item's condition atomically, so what
+/// changed since the plan (a session that came back, a snapshot a handler took) is left alone; sessions past their
+/// time are ended by the library's own sweep script, so their callbacks run once, in a listener.
+/// </summary>
+internal sealed class CleanupPlanner
+{
+    private const int ScanPageSize = 1000;
+    private const int InFlight = 16;
+    private readonly CliContext _context;
+
+    public CleanupPlanner(CliContext context) => _context = context;
+
+    public async Task<List<CleanupItem>> PlanAsync(bool scanKeyspace, CancellationToken cancellationToken)
+    {
+        var keys = _context.Keys;
+        var now = CliContext.NowMs;
+        var items = new List<CleanupItem>();
+
+        var entries = await new SessionWalker(_context).WalkAsync(_ => true, cancellationToken);
+        var indexed = new HashSet<string>(entries.Select(e => e.SessionId), StringComparer.Ordinal);
+        var withHash = new HashSet<string>(entries.Where(e => e.HasSession).Select(e => e.SessionId), StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            if (!entry.HasSession)
+            {
+                items.Add(new CleanupItem(CleanupKinds.StaleExpiryEntry, entry.Bucket, entry.SessionId, (string)keys.Expiry(entry.Bucket)!, "its session hash is gone"));
+            }
+            else if (entry.IsOverdue(now))
+            {
+                items.Add(new CleanupItem(CleanupKinds.OverdueSession, entry.Bucket, entry.SessionId, (string)keys.Session(entry.Bucket, entry.SessionId)!,
+                    $"user {entry.User}, expired {Text.Duration(TimeSpan.FromMilliseconds(now - entry.Expires))} ago"));
+            }
+            else if (entry.Score <= now)
+            {
+                items.Add(new CleanupItem(CleanupKinds.StaleExpiryScore, entry.Bucket, entry.SessionId, (string)keys.Expiry(entry.Bucket)!,
+                    $"scored {Text.Time(DateTimeOffset.FromUnixTimeMilliseconds(entry.Score))}, the session expires {Text.Time(entry.ExpiresAt)}"));
+            }
+        }
+
+        var pending = await ReadPendingAsync(cancellationToken);
+        foreach (var (bucket, sessionId, hasSnapshot) in pending.Where(p => !p.HasSnapshot))
+        {
+            _ = hasSnapshot;
+            items.Add(new CleanupItem(CleanupKinds.StalePendingEntry, bucket, sessionId, (string)keys.Pending(bucket)!, "its ended snapshot is gone"));
+        }
+
+        if (scanKeyspace)
+        {
+            var pendingIds = new HashSet<string>(pending.Select(p => p.SessionId), StringComparer.Ordinal);
+            items.AddRange(await FindOrphansAsync(indexed, withHash, pendingIds, cancellationToken));
+        }
+        _context.Progress.Clear();
+        return items;
+    }
+
+    private async Task<List<(string Bucket, string SessionId, bool HasSnapshot)>> ReadPendingAsync(CancellationToken cancellationToken)
+    {
+        var found = new List<(string Bucket, string SessionId, bool HasSnapshot)>();
+        var gate = new object();
+        var done = 0;
+        await Parallel.ForEachAsync(SessionKeys.AllBuckets(), new ParallelOptions { MaxDegreeOfParallelism = InFlight, CancellationToken = cancellationToken },
+            async (bucket, _) =>
+            {
+                var result = (RedisResult[])(await _context.Db.ScriptEvaluateAsync(CliScripts.ReadPending, [_context.Keys.Pending(bucket)]))!;
+                lock (gate)
+                {
+                    for (var i = 0; i + 2 < result.Length; i += 3)
+                    {
+                        found.Add((bucket, (string)result[i]!, (long)result[i + 2] == 1));
+                    }
+                }
+                _context.Progress.Report($"reading pending terminations: bucket {Interlocked.Increment(ref done)}/{SessionKeys.BucketCount}");
+            });
+        return found;
+    }
+
+    /// <summary>SCANs (never KEYS) each master for the prefix's bucket keys and reports those no index points to.</summary>
+    private async Task<List<CleanupItem>> FindOrphansAsync(HashSet<string> indexed, HashSet<string> withHash, HashSet<string> pending, CancellationToken cancellationToken)
+    {
+        var keys = _context.Keys;
+        var database = _context.Db.Database;
+        var pattern = keys.Prefix + ":{*";
+        var sessions = new Dictionary<string, string>(StringComparer.Ordinal);
+        var timers = new List<(string Bucket, string SessionId, string Key)>();
+        var snapshots = new List<(string Bucket, string SessionId, string Key)>();
+        var userIndexes = new List<(string Bucket, string Key)>();
+        long scanned = 0;
+        foreach (var server in _context.Masters)
+        {
+            await Task.Run(() =>
+            {
+                foreach (var key in server.Keys(database, pattern, pageSize: ScanPageSize))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var name = (string)key!;
+                    if (TryParse(name, out var bucket, out var kind, out var rest))
+                    {
+                        switch (kind)
+                        {
+                            case "session": sessions[rest] = bucket; break;
+                            case "timer": timers.Add((bucket, rest, name)); break;
+                            case "ended": snapshots.Add((bucket, rest, name)); break;
+                            case "user": userIndexes.Add((bucket, name)); break;
+                        }
+                    }
+                    if (++scanned % 1000 == 0)
+                    {
+                        _context.Progress.Report($"scanning for orphaned keys: {Text.Count(scanned)} keys");
+                    }
+                }
+            }, cancellationToken);
+        }
+
+        var items = new List<CleanupItem>();
+        foreach (var (sessionId, bucket) in sessions.Where(s => !indexed.Contains(s.Key)).OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            items.Add(new CleanupItem(CleanupKinds.UnindexedSession, bucket, sessionId, (string)keys.Session(bucket, sessionId)!, "its bucket's expiry index doesn't list it"));
+        }
+        foreach (var (bucket, sessionId, key) in timers.Where(t => !sessions.ContainsKey(t.SessionId) && !withHash.Contains(t.SessionId)))
+        {
+            items.Add(new CleanupItem(CleanupKinds.OrphanTimer, bucket, sessionId, key, "no session hash"));
+        }
+        foreach (var (bucket, sessionId, key) in snapshots.Where(s => !pending.Contains(s.SessionId)))
+        {
+            items.Add(new CleanupItem(CleanupKinds.OrphanSnapshot, bucket, sessionId, key, "no pending termination points to it"));
+        }
+        var done = 0;
+        var gate = new object();
+        await Parallel.ForEachAsync(userIndexes, new ParallelOptions { MaxDegreeOfParallelism = InFlight, CancellationToken = cancellationToken },
+            async (index, _) =>
+            {
+                var stale = (RedisResult[])(await _context.Db.ScriptEvaluateAsync(CliScripts.StaleUserEntries, [index.Key]))!;
+                lock (gate)
+                {
+                    items.AddRange(stale.Select(s => new CleanupItem(CleanupKinds.StaleUserEntry, index.Bucket, (string)s!, index.Key, "its session hash is gone")));
+                }
+                _context.Progress.Report($"checking user indexes: {Interlocked.Increment(ref done)}/{userIndexes.Count}");
+            });
+        return items;
+    }
+
+    /// <summary>Splits <c>{prefix}:{bbb}:kind:rest</c>.</summary>
+    private bool TryParse(string key, out string bucket, out string kind, out string rest)
+    {
+        bucket = kind = rest = string.Empty;
+        var head = _context.Keys.Prefix + ":{";
+        if (!key.StartsWith(head, StringComparison.Ordinal) || key.Length < head.Length + 6 || key[head.Length + 3] != '}' || key[head.Length + 4] != ':')
+        {
+            return false;
+        }
+        bucket = key.Substring(head.Length, 3);
+        var tail = key[(head.Length + 5)..];
+        var colon = tail.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return false;
+        }
+        kind = tail[..colon];
+        rest = tail[(colon + 1)..];
+        return true;
+    }
+
+    /// <summary>Fixes every item (each re-checked atomically); returns how many of each kind were fixed.</summary>
+    public async Task<CleanupResult> ApplyAsync(IReadOnlyList<CleanupItem> items, CancellationToken cancellationToken)
+    {
+        var keys = _context.Keys;
+        var db = _context.Db;
+        var result = new CleanupResult();
+
+        // 1. Put lost sessions back in their index first, so the sweep below ends those whose time is up.
+        var sweepBuckets = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var item in items.Where(i => i.Kind == CleanupKinds.UnindexedSession))
+        {
+            var outcome = (string?)await db.ScriptEvaluateAsync(CliScripts.ReindexSession, [keys.Session(item.Bucket, item.SessionId), keys.Expiry(item.Bucket)], [item.SessionId]);
+            result.Count(outcome == "reindexed" ? "reindexed_sessions" : outcome == "deleted" ? "deleted_damaged_sessions" : "skipped");
+            sweepBuckets.Add(item.Bucket);
+        }
+
+        // 2. Stale entries and orphaned keys, each re-checked by its script (before the sweep, which would drop some
+        //    of the same entries as a side effect and leave them counted as skipped).
+        var done = 0;
+        var rest = items.Where(i => i.Kind is not (CleanupKinds.UnindexedSession or CleanupKinds.OverdueSession or CleanupKinds.StaleExpiryScore)).ToList();
+        foreach (var item in rest)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (script, scriptKeys, counter) = item.Kind switch
+            {
+                CleanupKinds.StaleExpiryEntry => (CliScripts.DropStaleExpiryEntry, new RedisKey[] { keys.Expiry(item.Bucket), keys.Session(item.Bucket, item.SessionId), keys.Timer(item.Bucket, item.SessionId) }, "removed_index_entries"),
+                CleanupKinds.StalePendingEntry => (CliScripts.DropStalePendingEntry, [keys.Pending(item.Bucket), keys.Ended(item.Bucket, item.SessionId)], "removed_index_entries"),
+                CleanupKinds.StaleUserEntry => (CliScripts.DropStaleUserEntry, [item.Key, keys.Session(item.Bucket, item.SessionId), keys.Users(item.Bucket)], "removed_index_entries"),
+                CleanupKinds.OrphanTimer => (CliScripts.DropOrphanTimer, [keys.Timer(item.Bucket, item.SessionId), keys.Session(item.Bucket, item.SessionId)], "deleted_orphaned_keys"),
+                CleanupKinds.OrphanSnapshot => (CliScripts.DropOrphanSnapshot, [keys.Ended(item.Bucket, item.SessionId), keys.Pending(item.Bucket)], "deleted_orphaned_keys"),
+                _ => throw new InvalidOperationException($"Unknown cleanup kind {item.Kind}."),
+            };
+            var applied = (long)await db.ScriptEvaluateAsync(script, scriptKeys, [item.SessionId]);
+            result.Count(applied == 1 ? counter : "skipped");
+            _context.Progress.Report($"cleaning: {++done}/{rest.Count}");
+        }
+
+        // 3. Sessions past their time (and entries scored too early): the library's sweep of their buckets ends them as
+        //    expired, leaving each termination pending for the listeners; the CLI has no callbacks and claims nothing.
+        foreach (var item in items.Where(i => i.Kind is CleanupKinds.OverdueSession or CleanupKinds.StaleExpiryScore))
+        {
+            sweepBuckets.Add(item.Bucket);
+        }
+        done = 0;
+        foreach (var bucket in sweepBuckets)
+        {
+            result.Count("ended_sessions", await _context.Manager.Terminations.SweepBucketAsync(bucket, cancellationToken));
+            _context.Progress.Report($"sweeping: bucket {++done}/{sweepBuckets.Count}");
+        }
+        result.Count("rescored_entries", items.Count(i => i.Kind == CleanupKinds.StaleExpiryScore));
+        _context.Progress.Clear();
+        return result;
+    }
+}

@@ -1,0 +1,43 @@
+using RedisSessions.Cli.Inspection;
+
+namespace RedisSessions.Cli.Output;
+
+/// <summary>A listener heartbeat as <c>stats</c> and <c>doctor</c> print it.</summary>
+internal sealed class ListenerRow
+{
+    public required string Node { get; init; }
+    public required string Host { get; init; }
+    public required string Pid { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? LastSeen { get; init; }
+    public double? SecondsSinceLastSeen { get; init; }
+    public double? KeyTtlSeconds { get; init; }
+
+    public static ListenerRow From(Heartbeat heartbeat, long nowMs) => new()
+    {
+        Node = heartbeat.Node,
+        Host = heartbeat.Host,
+        Pid = heartbeat.Pid,
+        StartedAt = heartbeat.Started,
+        LastSeen = heartbeat.LastSeen,
+        SecondsSinceLastSeen = heartbeat.LastSeen is { } last ? Text.Seconds(TimeSpan.FromMilliseconds(Math.Max(0, nowMs - last.ToUnixTimeMilliseconds()))) : null,
+        KeyTtlSeconds = heartbeat.TimeToLive is { } ttl ? Text.Seconds(ttl) : null,
+    };
+
+    public static void WriteTable(TextWriter output, IReadOnlyList<ListenerRow> listeners)
+    {
+        if (listeners.Count == 0)
+        {
+            output.WriteLine("Listener heartbeats: none (no process with termination callbacks is announcing itself; ended sessions wait as pending terminations)");
+            return;
+        }
+        output.WriteLine("Listener heartbeats:");
+        var table = new Table("NODE", "HOST", "PID", "STARTED", "LAST SEEN", "AGO");
+        foreach (var listener in listeners)
+        {
+            table.Add(listener.Node, listener.Host, listener.Pid, Text.Time(listener.StartedAt), Text.Time(listener.LastSeen),
+                listener.SecondsSinceLastSeen is { } ago ? Text.Duration(TimeSpan.FromSeconds(ago)) : "-");
+        }
+        table.Write(output);
+    }
+}

@@ -1,0 +1,19 @@
+namespace RedisSessions.Cli.Output;
+
+/// <summary>What <c>show</c> prints: every field of the session hash, its data, and its keys' TTLs.</summary>
+internal sealed class SessionDetails
+{
+    public required string SessionId { get; init; }
+    public required string UserId { get; init; }
+    public required string Node { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset LastActivity { get; init; }
+    public required DateTimeOffset ExpiresAt { get; init; }
+    public DateTimeOffset? AbsoluteExpiresAt { get; init; }
+    public required double IdleTimeoutSeconds { get; init; }
+    public required double IdleSeconds { get; init; }
+    public required double ExpiresInSeconds { get; init; }
+    public double? SessionKeyTtlSeconds { get; init; }
+    public double? TimerKeyTtlSeconds { get; init; }
+    public required SortedDictionary<string, string> Data { get; init; }
+}

@@ -1,0 +1,3 @@
+using RedisSessions.Cli;
+
+return await CliApp.RunAsync(args);
