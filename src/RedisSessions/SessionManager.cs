@@ -533,7 +533,7 @@ public sealed partial class SessionManager : IAsyncDisposable
         }
         if (_sweeper is not null)
         {
-            await _sweeper.StopAsync().ConfigureAwait(false);
+            await _sweeper.StopAsync(cancellationToken).ConfigureAwait(false);
         }
         if (_ownSessions is not null)
         {

@@ -70,6 +70,22 @@ public sealed partial class SessionOptions
     /// Defaults to 10,000.</summary>
     public int EventStreamMaxLength { get; set; } = 10_000;
 
+    /// <summary>How often a process with termination callbacks reads the earliest deadline of every bucket (1,024 small
+    /// scripts), so it ends each session at its expiry time instead of waiting for Redis to delete the timer key (its
+    /// keyspace event can come tens of seconds late on a large keyspace) or for the next <see cref="CleanupInterval"/>
+    /// sweep. Retries of terminations whose claim ran out are scheduled the same way. <see cref="TimeSpan.Zero"/> turns
+    /// it off. Defaults to 1 second.</summary>
+    public TimeSpan DeadlineRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a process with termination callbacks refreshes its heartbeat key
+    /// (<c>{prefix}:heartbeat:{node}</c>, which lives three intervals). Defaults to 10 seconds.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Whether the expiry listener turns keyspace notifications for expired keys on (<c>CONFIG SET
+    /// notify-keyspace-events</c>, adding <c>Ex</c>) on a master that has them off, where CONFIG is allowed. It sets them
+    /// again after Redis restarts. Defaults to false: a warning names the redis.conf line instead.</summary>
+    public bool ConfigureKeyspaceNotifications { get; set; }
+
     internal TimeSpan EffectiveActivityResolution => ActivityResolution ?? TimeSpan.FromTicks(InactiveTimeout.Ticks / 100);
 
     /// <summary>Checks every setting; throws an <see cref="ArgumentException"/> whose message names the bad one.</summary>
@@ -130,6 +146,14 @@ public sealed partial class SessionOptions
         if (EventStreamMaxLength < 0)
         {
             yield return $"SessionOptions.EventStreamMaxLength must be >= 0 (0 turns the stream off) (was {EventStreamMaxLength}).";
+        }
+        if (DeadlineRefreshInterval != TimeSpan.Zero && (DeadlineRefreshInterval < TimeSpan.FromMilliseconds(50) || DeadlineRefreshInterval > TimeSpan.FromHours(1)))
+        {
+            yield return $"SessionOptions.DeadlineRefreshInterval must be 0 (off) or >= 00:00:00.050 and <= 1 hour (was {DeadlineRefreshInterval}).";
+        }
+        if (HeartbeatInterval < TimeSpan.FromMilliseconds(100) || HeartbeatInterval > TimeSpan.FromHours(1))
+        {
+            yield return $"SessionOptions.HeartbeatInterval must be >= 00:00:00.100 and <= 1 hour (was {HeartbeatInterval}).";
         }
     }
 

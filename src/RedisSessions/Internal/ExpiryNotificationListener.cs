@@ -5,118 +5,207 @@ using StackExchange.Redis;
 namespace RedisSessions.Internal;
 
 /// <summary>
-/// Subscribes to keyspace "expired" events on every master (they are node-local on Redis Cluster, so each master
-/// gets a dedicated connection that does not follow the cluster) and turns expired timer keys into bucket sweeps.
-/// Notifications are hints: a missed one only delays the termination until the next full sweep.
+/// Subscribes to keyspace "expired" events on every master and turns expired timer keys into bucket sweeps. Keyspace
+/// events are node-local on Redis Cluster (only the master that expires a key publishes it), so each master gets a
+/// dedicated connection that talks to that node alone: CLUSTER and INFO are left out of its command map, which keeps
+/// StackExchange.Redis from treating the node as part of a cluster and moving the subscription elsewhere. The set of
+/// masters is re-read from the shared connection on every <see cref="RefreshAsync"/> (topology changes, failover).
+/// A dedicated connection that comes back after a loss reports a gap (events were missed: the caller sweeps
+/// everything) and checks <c>notify-keyspace-events</c> again (a restarted Redis forgets a CONFIG SET).
+/// Notifications are hints: a missed one only delays the termination until the next deadline refresh or sweep.
 /// </summary>
-internal sealed class ExpiryNotificationListener : IAsyncDisposable
+internal sealed partial class ExpiryNotificationListener : IAsyncDisposable
 {
+    private static readonly HashSet<string> StandaloneOnly = new(StringComparer.OrdinalIgnoreCase) { "CLUSTER", "INFO" };
     private readonly SessionManager _manager;
-    private readonly Action<string> _onBucket;
+    private readonly Action<string> _onExpiredTimer;
+    private readonly Action<string> _onPending;
+    private readonly Action<string> _onGap;
     private readonly ConcurrentDictionary<string, ConnectionMultiplexer> _connections = new(StringComparer.Ordinal);
-    private bool _checkedConfig;
-    private bool _subscribedPending;
+    private readonly Action<RedisChannel, RedisValue> _pendingHandler;
+    private int _subscribedPending;
 
-    public ExpiryNotificationListener(SessionManager manager, Action<string> onBucket)
+    /// <param name="manager">The manager whose keys are listened to.</param>
+    /// <param name="onExpiredTimer">Called with the bucket of every expired timer key.</param>
+    /// <param name="onPending">Called with the bucket of every termination announced on the pending channel.</param>
+    /// <param name="onGap">Called with a master's endpoint when its connection came back after a loss.</param>
+    public ExpiryNotificationListener(SessionManager manager, Action<string> onExpiredTimer, Action<string> onPending, Action<string> onGap)
     {
         _manager = manager;
-        _onBucket = onBucket;
+        _onExpiredTimer = onExpiredTimer;
+        _onPending = onPending;
+        _onGap = onGap;
+        _pendingHandler = OnPendingMessage;
     }
 
-    public IReadOnlyCollection<string> Endpoints => _connections.Keys.ToArray();
+    /// <summary>The masters listened to (host:port).</summary>
+    public IReadOnlyCollection<string> Endpoints => _connections.Keys.Order(StringComparer.Ordinal).ToArray();
 
+    /// <summary>Brings the set of dedicated connections in line with the masters the shared connection knows.</summary>
     public async Task RefreshAsync()
     {
+        await SubscribePendingAsync().ConfigureAwait(false);
         var redis = _manager.Redis;
-        var masters = new List<EndPoint>();
+        var wanted = new Dictionary<string, EndPoint>(StringComparer.Ordinal);
         foreach (var endpoint in redis.GetEndPoints())
         {
             var server = redis.GetServer(endpoint);
+            var name = Format(endpoint);
 #pragma warning disable CS0618 // IsSlave is IsReplica in StackExchange.Redis 2.x; 1.2.6 only has IsSlave.
-            if (server.IsConnected && !server.IsSlave)
+            var replica = server.IsSlave;
 #pragma warning restore CS0618
+            // A master the shared connection lost for a moment stays: its dedicated connection reconnects by itself.
+            if (!replica && (server.IsConnected || _connections.ContainsKey(name)))
             {
-                masters.Add(endpoint);
+                wanted[name] = endpoint;
             }
         }
-        var wanted = masters.ToDictionary(Format, e => e, StringComparer.Ordinal);
+        var changed = false;
         foreach (var (name, endpoint) in wanted)
         {
             if (!_connections.ContainsKey(name))
             {
-                await ConnectAsync(name, endpoint).ConfigureAwait(false);
+                changed |= await ConnectAsync(name, endpoint).ConfigureAwait(false);
             }
         }
         foreach (var name in _connections.Keys)
         {
             if (!wanted.ContainsKey(name) && _connections.TryRemove(name, out var gone))
             {
+                changed = true;
                 await gone.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
                 gone.Dispose();
             }
         }
+        if (changed)
+        {
+            Log.Listening(_manager.Logger, _connections.Count, string.Join(", ", Endpoints));
+        }
     }
 
-    private async Task ConnectAsync(string name, EndPoint endpoint)
+    private async Task SubscribePendingAsync()
+    {
+        if (Volatile.Read(ref _subscribedPending) != 0)
+        {
+            return;
+        }
+        // Ordinary pub/sub is broadcast to every node of a cluster: the shared connection is enough.
+        await _manager.Redis.GetSubscriber().SubscribeAsync(_manager.Keys.PendingChannel, _pendingHandler).ConfigureAwait(false);
+        Volatile.Write(ref _subscribedPending, 1);
+    }
+
+    private void OnPendingMessage(RedisChannel channel, RedisValue message)
+    {
+        if (SessionKeys.TryParseBucketBase((string?)message ?? string.Empty, out var bucket))
+        {
+            _onPending(bucket);
+        }
+    }
+
+    private async Task<bool> ConnectAsync(string name, EndPoint endpoint)
     {
         var options = ConfigurationOptions.Parse(_manager.Redis.Configuration);
         options.EndPoints.Clear();
         options.EndPoints.Add(endpoint);
         options.AbortOnConnectFail = false;
         options.ClientName = "redis-sessions-listener";
-        options.AllowAdmin = true; // CONFIG GET notify-keyspace-events
-        // Without CLUSTER the client treats the node as a standalone server: the subscription stays on this master.
-        options.CommandMap = CommandMap.Create(new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "CLUSTER" }, available: false);
+        options.AllowAdmin = true; // CONFIG GET / SET notify-keyspace-events
+        options.CommandMap = CommandMap.Create(StandaloneOnly, available: false);
         var connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
-        if (!_connections.TryAdd(name, connection))
+        try
         {
-            connection.Dispose();
-            return;
-        }
-        var database = _manager.Db.Database;
-        var channel = new RedisChannel($"__keyevent@{database}__:expired", RedisChannel.PatternMode.Literal);
-        await connection.GetSubscriber().SubscribeAsync(channel, (eventChannel, key) =>
-        {
-            if (_manager.Keys.TryParseTimerKey((string?)key ?? string.Empty, out var bucket, out _))
+            var channel = new RedisChannel($"__keyevent@{_manager.Db.Database}__:expired", RedisChannel.PatternMode.Literal);
+            await connection.GetSubscriber().SubscribeAsync(channel, (eventChannel, key) =>
             {
-                _onBucket(bucket);
-            }
-        }).ConfigureAwait(false);
-        if (!_subscribedPending)
-        {
-            _subscribedPending = true;
-            await _manager.Redis.GetSubscriber().SubscribeAsync(_manager.Keys.PendingChannel, (pendingChannel, message) =>
-            {
-                if (SessionKeys.TryParseBucketBase((string?)message ?? string.Empty, out var bucket))
+                if (_manager.Keys.TryParseTimerKey((string?)key ?? string.Empty, out var bucket, out _))
                 {
-                    _onBucket(bucket);
+                    _onExpiredTimer(bucket);
                 }
             }).ConfigureAwait(false);
         }
-        if (!_checkedConfig)
+        catch
         {
-            _checkedConfig = true;
-            await CheckNotificationsAsync(connection, endpoint).ConfigureAwait(false);
+            // The master is unreachable right now: the next refresh tries again.
+            connection.Dispose();
+            throw;
         }
+        if (!_connections.TryAdd(name, connection))
+        {
+            connection.Dispose();
+            return false;
+        }
+        connection.ConnectionFailed += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Subscription)
+            {
+                Log.MasterLost(_manager.Logger, name, e.FailureType.ToString());
+            }
+        };
+        connection.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Subscription)
+            {
+                Log.MasterBack(_manager.Logger, name);
+                _onGap(name);
+                _ = CheckNotificationsAsync(connection, endpoint, name);
+            }
+        };
+        await CheckNotificationsAsync(connection, endpoint, name).ConfigureAwait(false);
+        return true;
     }
 
-    private async Task CheckNotificationsAsync(ConnectionMultiplexer connection, EndPoint endpoint)
+    /// <summary>Warns when the master does not publish expired events (and, when allowed, turns them on).</summary>
+    private async Task CheckNotificationsAsync(ConnectionMultiplexer connection, EndPoint endpoint, string name)
     {
         try
         {
             var server = connection.GetServer(endpoint);
             var config = await server.ConfigGetAsync("notify-keyspace-events").ConfigureAwait(false);
-            var flags = config.Length > 0 ? config[0].Value : string.Empty;
-            var on = flags.Contains('E', StringComparison.Ordinal) && (flags.Contains('x', StringComparison.Ordinal) || flags.Contains('A', StringComparison.Ordinal));
-            if (!on)
+            var flags = config.Length > 0 ? config[0].Value ?? string.Empty : string.Empty;
+            if (PublishesExpiredEvents(flags))
             {
-                _manager.LogNotificationsOff(Format(endpoint), flags);
+                return;
+            }
+            if (!_manager.Settings.ConfigureKeyspaceNotifications)
+            {
+                _manager.LogNotificationsOff(name, flags);
+                return;
+            }
+            var wanted = WithExpiredEvents(flags);
+            try
+            {
+                await server.ConfigSetAsync("notify-keyspace-events", wanted).ConfigureAwait(false);
+                Log.NotificationsTurnedOn(_manager.Logger, name, flags, wanted);
+            }
+            catch (RedisServerException ex)
+            {
+                Log.NotificationsNotSet(_manager.Logger, name, flags, ex.Message);
             }
         }
-        catch (RedisServerException ex)
+        catch (Exception ex) when (ex is RedisServerException || RedisConnector.IsUnavailable(ex))
         {
-            _manager.LogNotificationsUnknown(Format(endpoint), ex.Message);
+            _manager.LogNotificationsUnknown(name, ex.Message);
         }
+    }
+
+    /// <summary>True when <paramref name="flags"/> (a notify-keyspace-events value) publish expired events on the
+    /// keyevent channel: E plus x (or A, which includes x).</summary>
+    internal static bool PublishesExpiredEvents(string flags) =>
+        flags.Contains('E', StringComparison.Ordinal) && (flags.Contains('x', StringComparison.Ordinal) || flags.Contains('A', StringComparison.Ordinal));
+
+    /// <summary><paramref name="flags"/> plus what expired events on the keyevent channel need, keeping the rest.</summary>
+    internal static string WithExpiredEvents(string flags)
+    {
+        var result = flags;
+        if (!result.Contains('E', StringComparison.Ordinal))
+        {
+            result += "E";
+        }
+        if (!result.Contains('x', StringComparison.Ordinal) && !result.Contains('A', StringComparison.Ordinal))
+        {
+            result += "x";
+        }
+        return result;
     }
 
     private static string Format(EndPoint endpoint) => endpoint switch
@@ -136,12 +225,15 @@ internal sealed class ExpiryNotificationListener : IAsyncDisposable
                 connection.Dispose();
             }
         }
-        try
+        if (Interlocked.Exchange(ref _subscribedPending, 0) != 0)
         {
-            await _manager.Redis.GetSubscriber().UnsubscribeAsync(_manager.Keys.PendingChannel).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (RedisConnector.IsUnavailable(ex))
-        {
+            try
+            {
+                await _manager.Redis.GetSubscriber().UnsubscribeAsync(_manager.Keys.PendingChannel, _pendingHandler).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (RedisConnector.IsUnavailable(ex))
+            {
+            }
         }
     }
 }

@@ -1,95 +1,177 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
+using RedisSessions.Hosting;
 using StackExchange.Redis;
 
 namespace RedisSessions.Internal;
 
 /// <summary>
-/// The background half of <see cref="SessionOptions.EnableAutoCleanup"/>: a full sweep every
-/// <see cref="SessionOptions.CleanupInterval"/> (the authority: it finds whatever notifications missed), and between
-/// sweeps, targeted sweeps of single buckets when a timer key's keyspace "expired" event arrives (the fast path) or
-/// when another process announces a termination it left for a handler.
+/// The background half of <see cref="SessionOptions.EnableAutoCleanup"/> and of the hosted termination listener.
+/// <list type="bullet">
+/// <item>A full sweep at start and every <see cref="SessionOptions.CleanupInterval"/>: the authority. It walks every
+/// bucket's expiry index and pending claims, so it finds whatever the faster paths missed (listener down, pub/sub
+/// dropped, notifications off, a Redis restart).</item>
+/// <item>In a process with termination callbacks, the deadline schedule: every
+/// <see cref="SessionOptions.DeadlineRefreshInterval"/> it reads each bucket's earliest deadline (session expiry or
+/// claim timeout) and sweeps that bucket when it comes, so sessions end at their time whatever Redis's expiry cycle
+/// does with the timer keys.</item>
+/// <item>Also with callbacks: the expiry listener (keyspace events of timer keys on every master, and the pending
+/// channel on which processes announce terminations they left for others) and the heartbeat key.</item>
+/// </list>
+/// Bucket sweeps run on a small pool of workers; a bucket requested again while queued is swept once.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "StopAsync disposes the listener and the token source.")]
-internal sealed class SessionSweeper
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "StopAsync disposes the listener and the token sources.")]
+internal sealed partial class SessionSweeper
 {
+    private const int WorkerCount = 8;
+    private static readonly TimeSpan RedisTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan TopologyInterval = TimeSpan.FromSeconds(10);
     private readonly SessionManager _manager;
-    private readonly Channel<string> _buckets = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<string> _requests = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private readonly ConcurrentDictionary<string, byte> _queued = new(StringComparer.Ordinal);
+    private readonly DeadlineSchedule _schedule = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly HeartbeatWriter _heartbeat;
     private ExpiryNotificationListener? _listener;
     private Task? _loop;
+    private Task[] _workers = [];
+    private Task _fullSweep = Task.CompletedTask;
+    private int _signalled;
+    private int _fullSweepRequested;
+    private long _lastRefreshOk;
+    private int _stopped;
 
-    public SessionSweeper(SessionManager manager) => _manager = manager;
+    public SessionSweeper(SessionManager manager)
+    {
+        _manager = manager;
+        _heartbeat = new HeartbeatWriter(manager);
+    }
 
     public bool IsRunning => _loop is { IsCompleted: false };
 
-    public void Start() => _loop = Task.Run(() => RunAsync(_stop.Token));
+    /// <summary>The masters the expiry listener is subscribed to (empty when it does not run).</summary>
+    public IReadOnlyCollection<string> ListenedEndpoints => _listener?.Endpoints ?? [];
 
-    public void RequestBucket(string bucket) => _buckets.Writer.TryWrite(bucket);
+    private SessionOptions Settings => _manager.Settings;
 
-    public async Task StopAsync()
+    private bool Claiming => _manager.Terminations.HasCallbacks;
+
+    private bool RefreshEnabled => Settings.DeadlineRefreshInterval > TimeSpan.Zero;
+
+    public void Start()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
+        _workers = Enumerable.Range(0, WorkerCount).Select(_ => Task.Run(WorkAsync)).ToArray();
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Asks for a sweep of one bucket soon (coalesced with a request already queued).</summary>
+    public void RequestBucket(string bucket)
+    {
+        if (!_stop.IsCancellationRequested && _queued.TryAdd(bucket, 0))
         {
+            _requests.Writer.TryWrite(bucket);
+        }
+    }
+
+    /// <summary>Asks for a full sweep now (after a gap in notifications).</summary>
+    public void RequestFullSweep()
+    {
+        Interlocked.Exchange(ref _fullSweepRequested, 1);
+        Wake();
+    }
+
+    /// <summary>Stops claiming, lets terminations in flight finish until <paramref name="grace"/> is cancelled (at most
+    /// <see cref="SessionOptions.TerminationClaimTimeout"/>, after which the claim is void anyway), then cancels their
+    /// callbacks: what was claimed and not run is handed back to the farm, never dropped.</summary>
+    public async Task StopAsync(CancellationToken grace = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _requests.Writer.TryComplete();
+        var running = _workers.Append(_fullSweep).Append(_loop ?? Task.CompletedTask).ToArray();
+        using (var limit = CancellationTokenSource.CreateLinkedTokenSource(grace))
+        {
+            limit.CancelAfter(Settings.TerminationClaimTimeout);
             try
             {
-                await _loop.ConfigureAwait(false);
+                await Task.WhenAll(running).WaitAsync(limit.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (limit.IsCancellationRequested)
+            {
+                Log.GraceOver(_manager.Logger, _manager.Terminations.InFlight);
+            }
+#pragma warning disable CA1031 // Stopping must finish whatever a background task ended with; each logged its own failures.
+            catch (Exception)
+#pragma warning restore CA1031
             {
             }
+        }
+        await _abort.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(running).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
         if (_listener is not null)
         {
             await _listener.DisposeAsync().ConfigureAwait(false);
         }
+        await _heartbeat.RemoveAsync().ConfigureAwait(false);
+        var released = _manager.Terminations.Released;
+        if (released > 0)
+        {
+            Log.HandedBack(_manager.Logger, released);
+        }
         _stop.Dispose();
+        _abort.Dispose();
     }
 
-    private async Task RunAsync(CancellationToken stop)
+    private async Task RunAsync()
     {
+        var stop = _stop.Token;
         _manager.LogAutoCleanupStarted();
-        _listener = new ExpiryNotificationListener(_manager, RequestBucket);
-        var interval = _manager.Settings.CleanupInterval;
-        var nextFull = Stopwatch.GetTimestamp();
+        var now = Stopwatch.GetTimestamp();
+        long nextFull = now, nextRefresh = now, nextTopology = now, nextHeartbeat = now;
         var failures = 0;
         while (!stop.IsCancellationRequested)
         {
+            Volatile.Write(ref _signalled, 0);
+            now = Stopwatch.GetTimestamp();
             try
             {
-                await _listener.RefreshAsync().ConfigureAwait(false);
-                if (Stopwatch.GetTimestamp() >= nextFull)
+                if (Claiming)
                 {
-                    await _manager.CleanupInactiveSessionsAsync(stop).ConfigureAwait(false);
-                    nextFull = Stopwatch.GetTimestamp() + (long)(interval.TotalSeconds * Stopwatch.Frequency);
-                }
-                var wait = TimeSpan.FromSeconds((double)(nextFull - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
-                // Refresh the listener's view of the masters at least every 10 s.
-                if (wait > TimeSpan.FromSeconds(10))
-                {
-                    wait = TimeSpan.FromSeconds(10);
-                }
-                if (wait > TimeSpan.Zero)
-                {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                    timeout.CancelAfter(wait);
-                    try
+                    if (now >= nextTopology || _listener is null)
                     {
-                        await _buckets.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
+                        nextTopology = now + Ticks(TopologyInterval);
+                        _listener ??= new ExpiryNotificationListener(_manager, OnExpiredTimer, RequestBucket, OnGap);
+                        await _listener.RefreshAsync().WaitAsync(RedisTimeout, stop).ConfigureAwait(false);
                     }
-                    catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+                    if (now >= nextHeartbeat)
                     {
+                        nextHeartbeat = now + Ticks(Settings.HeartbeatInterval);
+                        await _heartbeat.BeatAsync().WaitAsync(RedisTimeout, stop).ConfigureAwait(false);
+                    }
+                    if (RefreshEnabled && now >= nextRefresh)
+                    {
+                        nextRefresh = now + Ticks(Settings.DeadlineRefreshInterval);
+                        await RefreshDeadlinesAsync(stop).ConfigureAwait(false);
                     }
                 }
-                var requested = new HashSet<string>(StringComparer.Ordinal);
-                while (_buckets.Reader.TryRead(out var bucket))
+                if ((now >= nextFull || Interlocked.Exchange(ref _fullSweepRequested, 0) != 0) && _fullSweep.IsCompleted)
                 {
-                    requested.Add(bucket);
-                }
-                foreach (var bucket in requested)
-                {
-                    await _manager.Terminations.SweepBucketAsync(bucket, stop).ConfigureAwait(false);
+                    nextFull = now + Ticks(Settings.CleanupInterval);
+                    _fullSweep = FullSweepAsync();
                 }
                 failures = 0;
             }
@@ -97,21 +179,135 @@ internal sealed class SessionSweeper
             {
                 return;
             }
-            catch (Exception ex) when (ex is SessionException || RedisConnector.IsUnavailable(ex) || ex is RedisException)
+            catch (Exception ex) when (IsTransient(ex))
             {
                 failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 7))));
+                var delay = TimeSpan.FromMilliseconds(Math.Min(10_000, 250 * Math.Pow(2, Math.Min(failures, 6))));
                 _manager.LogSweepFailed(ex, delay);
+                nextRefresh = nextTopology = nextHeartbeat = Stopwatch.GetTimestamp() + Ticks(delay);
+                RequestFullSweepAfter(delay);
+            }
+
+            foreach (var bucket in _schedule.TakeDue(_manager.NowMs))
+            {
+                RequestBucket(bucket);
+            }
+
+            var until = Math.Min(nextFull, Claiming ? Math.Min(nextTopology, nextHeartbeat) : long.MaxValue);
+            if (Claiming && RefreshEnabled)
+            {
+                until = Math.Min(until, nextRefresh);
+            }
+            var wait = TimeSpan.FromSeconds((double)(until - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
+            var due = _schedule.NextDue;
+            if (due != long.MaxValue)
+            {
+                var untilDue = TimeSpan.FromMilliseconds(due - _manager.NowMs);
+                wait = untilDue < wait ? untilDue : wait;
+            }
+            if (wait > TimeSpan.Zero)
+            {
                 try
                 {
-                    await Task.Delay(delay, stop).ConfigureAwait(false);
+                    await _wake.WaitAsync(wait, stop).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
                     return;
                 }
-                nextFull = Stopwatch.GetTimestamp(); // after a failure, sweep everything once we are back
             }
         }
     }
+
+    private async Task WorkAsync()
+    {
+        await foreach (var bucket in _requests.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            _queued.TryRemove(bucket, out _);
+            if (_stop.IsCancellationRequested)
+            {
+                continue;
+            }
+            try
+            {
+                await _manager.Terminations.SweepBucketAsync(bucket, _stop.Token, _abort.Token).ConfigureAwait(false);
+                if (Claiming && RefreshEnabled)
+                {
+                    var due = await NextDueAsync(bucket).WaitAsync(RedisTimeout, _stop.Token).ConfigureAwait(false);
+                    Schedule(bucket, due);
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex) when (IsTransient(ex))
+            {
+                // Redis is unreachable or slow: try this bucket again shortly (the full sweep after recovery also covers it).
+                Log.BucketSweepFailed(_manager.Logger, ex, bucket);
+                Schedule(bucket, _manager.NowMs + 1000);
+            }
+        }
+    }
+
+    private async Task FullSweepAsync()
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var (expired, handled) = await _manager.Terminations.SweepAllAsync(_stop.Token, _abort.Token).ConfigureAwait(false);
+            Log.FullSweepCompleted(_manager.Logger, expired, handled, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (IsTransient(ex))
+        {
+            var delay = TimeSpan.FromSeconds(1);
+            _manager.LogSweepFailed(ex, delay);
+            RequestFullSweepAfter(delay);
+        }
+    }
+
+    private void RequestFullSweepAfter(TimeSpan delay) =>
+        _ = Task.Delay(delay, _stop.Token).ContinueWith(t =>
+        {
+            if (!t.IsCanceled)
+            {
+                RequestFullSweep();
+            }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    /// <summary>A timer key expired on some master. While the deadline schedule is healthy it has ended that session
+    /// already (or is about to): the event only matters when the schedule is off or failing.</summary>
+    private void OnExpiredTimer(string bucket)
+    {
+        if (RefreshEnabled && Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastRefreshOk)) < Settings.DeadlineRefreshInterval * 3)
+        {
+            return;
+        }
+        RequestBucket(bucket);
+    }
+
+    private void OnGap(string endpoint) => RequestFullSweep();
+
+    private void Schedule(string bucket, long dueMs)
+    {
+        if (dueMs >= 0 && _schedule.Set(bucket, dueMs))
+        {
+            Wake();
+        }
+    }
+
+    private void Wake()
+    {
+        if (Interlocked.Exchange(ref _signalled, 1) == 0)
+        {
+            _wake.Release();
+        }
+    }
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    private static bool IsTransient(Exception ex) =>
+        ex is SessionException or RedisException or TimeoutException || RedisConnector.IsUnavailable(ex);
 }

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using RedisSessions;
+using RedisSessions.Hosting;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Runs the RedisSessions termination listener in a Generic Host.</summary>
+public static class TerminationListenerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds a hosted service that runs the background sweep, the deadline schedule and the expiry listener of the
+    /// registered <see cref="SessionManager"/>, and hands every termination this process claims to the
+    /// <see cref="ISessionTerminationHandler"/>s registered in DI. On shutdown it stops claiming, lets terminations in
+    /// flight finish within the host's shutdown timeout and hands the rest back; then the manager shuts down
+    /// (<see cref="SessionOptions.TerminateOnShutdown"/> applies).
+    /// </summary>
+    public static IRedisSessionsBuilder AddTerminationListener(this IRedisSessionsBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TerminationListenerService>());
+        return builder;
+    }
+
+    /// <summary>Registers <typeparamref name="THandler"/> as an <see cref="ISessionTerminationHandler"/> (scoped: a new
+    /// scope per termination).</summary>
+    public static IRedisSessionsBuilder AddTerminationHandler<THandler>(this IRedisSessionsBuilder builder)
+        where THandler : class, ISessionTerminationHandler
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Scoped<ISessionTerminationHandler, THandler>());
+        return builder;
+    }
+}
