@@ -55,7 +55,8 @@ internal sealed class TopologyResult(string name, string redisVersion, int maste
 
     public List<Ceiling> Ceilings { get; } = [];
 
-    public int SlowlogEntries { get; set; }
+    /// <summary>The workload's slow log entries over the measured phases ("none" or by command).</summary>
+    public string Slowlog { get; set; } = "none";
 
     public double? CeilingOf(string name) => Ceilings.FirstOrDefault(c => c.Name == name)?.OpsPerSecond;
 }

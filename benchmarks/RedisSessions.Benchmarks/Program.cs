@@ -61,6 +61,7 @@ if (!settings.Quick && settings.RunPeer)
 {
     var footnote = $"benchmarks/run, {started:yyyy-MM-dd}: {Environment.ProcessorCount} cores shared by client and Redis; Redis {standalone.RedisVersion}, " +
         $"{RuntimeInformation.FrameworkDescription}, Node.js {nodeVersion}. Full table: benchmarks/results/latest.md";
+    Directory.CreateDirectory(Path.GetDirectoryName(settings.ChartPath)!);
     await File.WriteAllTextAsync(settings.ChartPath, ChartWriter.Build(standalone, cluster, footnote));
     Scenario.Log($"wrote {Path.GetRelativePath(settings.RepositoryRoot, settings.ChartPath)}");
 }

@@ -164,15 +164,34 @@ internal sealed class RedisProbe : IAsyncDisposable
         return Convert.ToHexStringLower(sha);
     }
 
-    /// <summary>Entries in the slow logs (commands over slowlog-log-slower-than, 10 ms in deploy/redis.conf).</summary>
-    public async Task<int> SlowlogCountAsync()
+    /// <summary>The workload's entries in the slow logs (commands over slowlog-log-slower-than, 10 ms in
+    /// deploy/redis.conf), by command: "none", or e.g. "evalsha 3 (max 14 ms)". The harness' own commands are left out.</summary>
+    public async Task<string> SlowlogSummaryAsync()
     {
-        var count = 0;
+        var entries = new List<(string Command, TimeSpan Duration)>();
         foreach (var server in Masters)
         {
-            count += (await server.SlowlogGetAsync(128)).Length;
+            foreach (var trace in await server.SlowlogGetAsync(128))
+            {
+                var command = trace.Arguments.Length > 0 ? ((string?)trace.Arguments[0] ?? "?").ToLowerInvariant() : "?";
+                if (!IsHousekeeping(command))
+                {
+                    entries.Add((command, trace.Duration));
+                }
+            }
         }
-        return count;
+        return entries.Count == 0
+            ? "none"
+            : string.Join(", ", entries.GroupBy(e => e.Command).OrderByDescending(g => g.Count())
+                .Select(g => $"{g.Key} {g.Count()} (max {g.Max(e => e.Duration).TotalMilliseconds:0} ms)"));
+    }
+
+    /// <summary>used_memory once the keyspace's incremental rehashing (activerehashing, every cron tick) has had a
+    /// second to finish, so a table caught mid-resize is not counted twice.</summary>
+    public async Task<long> SettledUsedMemoryAsync()
+    {
+        await Task.Delay(1000);
+        return await UsedMemoryAsync();
     }
 
     public async Task ResetSlowlogAsync()

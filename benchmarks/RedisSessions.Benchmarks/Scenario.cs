@@ -28,7 +28,6 @@ internal static class Scenario
     {
         await using var probe = await RedisProbe.ConnectAsync(configuration);
         var result = new TopologyResult(name, await probe.VersionAsync(), masters);
-        await probe.ResetSlowlogAsync();
         var c = settings.Concurrency;
         var n = settings.Sessions;
         var warmUp = TimeSpan.FromSeconds(settings.WarmupSeconds);
@@ -50,25 +49,16 @@ internal static class Scenario
             await peer.WarmUpAsync(warmUp);
         }
         await probe.FlushAsync();
+        await probe.ResetSlowlogAsync();
 
         // Each phase runs on one side, then at once on the other, so a disturbance from outside (this machine is shared)
         // lands on both rather than on one side's whole run. The two sides use different key names and never run at once.
-        var empty = await probe.UsedMemoryAsync();
         await MeasureAsync(probe, ours, Phases.Create, () => side.CreateAsync(c, n), () => side.RoundTrips);
-        var withOurs = await probe.UsedMemoryAsync();
-        var ourKeys = await probe.KeyCountAsync();
-        var ourKinds = (await side.KeyKindsAsync(probe)).ToList();
-        var withBoth = withOurs;
-        var theirKeys = 0L;
-        var theirKinds = new List<KeyKind>();
         (string Key, string Value) sample = (string.Empty, string.Empty);
         if (peer is not null)
         {
             await MeasureAsync(probe, theirs, Phases.Create, () => peer.CreateAsync(n), roundTrips: null);
-            withBoth = await probe.UsedMemoryAsync();
-            theirKeys = await probe.KeyCountAsync() - ourKeys;
             sample = await peer.SampleAsync();
-            theirKinds.Add(new KeyKind("session string (JSON)", sample.Key, await probe.MemoryUsageAsync(sample.Key) ?? 0, "1 per session"));
         }
         await MeasureAsync(probe, ours, Phases.Get, () => side.GetAsync(c, headline), () => side.RoundTrips);
         if (peer is not null)
@@ -86,21 +76,12 @@ internal static class Scenario
         {
             await MeasureAsync(probe, theirs, Phases.SetData, () => peer.SetDataAsync(headline), roundTrips: null);
         }
-        var beforeLogout = await probe.UsedMemoryAsync();
         await MeasureAsync(probe, ours, Phases.Terminate, () => side.TerminateAsync(c), () => side.RoundTrips);
-        var afterOurLogout = await probe.UsedMemoryAsync();
-        ourKinds.Add(await side.EndedSnapshotAsync(probe));
-        var ourBytes = withOurs - empty;
-        ours.Memory = new MemoryMeasurement(n, (double)ourBytes / n, (double)ourKeys / n, (double)(ourBytes - (beforeLogout - afterOurLogout)) / n, ourKinds);
-        Log($"  memory: RedisSessions {ours.Memory.BytesPerSession:N0} B and {ours.Memory.KeysPerSession:0.00} keys per session, {ours.Memory.RetainedAfterLogoutPerSession:N0} B left per session after logout");
         if (peer is not null)
         {
             await MeasureAsync(probe, theirs, Phases.Terminate, () => peer.TerminateAsync(), roundTrips: null);
-            var afterTheirLogout = await probe.UsedMemoryAsync();
-            var theirBytes = withBoth - withOurs;
-            theirs.Memory = new MemoryMeasurement(n, (double)theirBytes / n, (double)theirKeys / n, (double)(theirBytes - (afterOurLogout - afterTheirLogout)) / n, theirKinds);
-            Log($"  memory: connect-redis {theirs.Memory.BytesPerSession:N0} B and {theirs.Memory.KeysPerSession:0.00} keys per session");
         }
+        result.Slowlog = await probe.SlowlogSummaryAsync();
 
         if (ceilingPort is { } port)
         {
@@ -124,8 +105,42 @@ internal static class Scenario
                 result.Ceilings.Add(new Ceiling(CeilingNames.PeerSetData, "GET + SET EX", RedisBenchmarkTool.Sequence(peerGet, set)));
             }
         }
-        result.SlowlogEntries = await probe.SlowlogCountAsync();
+
+        // Memory: each side alone on an empty Redis, so the keyspace's power-of-two hash tables are charged to the side
+        // whose keys they hold (with both sides loaded, whichever side crossed a size step would pay for the other).
+        Log($"memory ({name}): {n:N0} sessions of each side, alone on an empty Redis");
+        ours.Memory = await MeasureMemoryAsync(probe, n,
+            () => side.CreateAsync(c, n), async () => (await side.KeyKindsAsync(probe)).ToList(), () => side.TerminateAsync(c), () => side.EndedSnapshotAsync(probe));
+        Log($"  RedisSessions: {ours.Memory.BytesPerSession:N0} B and {ours.Memory.KeysPerSession:0.00} keys per session, {ours.Memory.RetainedAfterLogoutPerSession:N0} B left per session after logout");
+        if (peer is not null)
+        {
+            theirs.Memory = await MeasureMemoryAsync(probe, n, () => peer.CreateAsync(n), async () =>
+            {
+                var (key, _) = await peer.SampleAsync();
+                return [new KeyKind("session string (JSON)", key, await probe.MemoryUsageAsync(key) ?? 0, "1 per session")];
+            }, () => peer.TerminateAsync(), afterLogout: null);
+            Log($"  connect-redis: {theirs.Memory.BytesPerSession:N0} B and {theirs.Memory.KeysPerSession:0.00} keys per session, {theirs.Memory.RetainedAfterLogoutPerSession:N0} B left per session after logout");
+        }
         return result;
+    }
+
+    private static async Task<MemoryMeasurement> MeasureMemoryAsync(RedisProbe probe, int n, Func<Task<LoadResult>> create,
+        Func<Task<List<KeyKind>>> keyKinds, Func<Task<LoadResult>> terminate, Func<Task<KeyKind>>? afterLogout)
+    {
+        await probe.FlushAsync();
+        var empty = await probe.SettledUsedMemoryAsync();
+        await create();
+        var loaded = await probe.SettledUsedMemoryAsync();
+        var keys = await probe.KeyCountAsync();
+        var kinds = await keyKinds();
+        await terminate();
+        var afterLogoutBytes = await probe.SettledUsedMemoryAsync();
+        if (afterLogout is not null)
+        {
+            kinds.Add(await afterLogout());
+        }
+        await probe.FlushAsync();
+        return new MemoryMeasurement(n, (double)(loaded - empty) / n, (double)keys / n, (double)(afterLogoutBytes - empty) / n, kinds);
     }
 
     private static async Task MeasureAsync(RedisProbe probe, SideResult side, string phase, Func<Task<LoadResult>> run, Func<long>? roundTrips)
