@@ -37,6 +37,9 @@ internal sealed class SideResult(string name)
     public PhaseMeasurement? this[string phase] => Phases.GetValueOrDefault(phase);
 }
 
+/// <summary>What one idle application process asks of Redis by itself (background sweep, deadline refresh, heartbeat).</summary>
+internal sealed record BackgroundLoad(double Seconds, double RoundTripsPerSecond, double CommandsPerSecond, double ServerCpuPercent, string Breakdown);
+
 /// <summary>A redis-benchmark figure: the same commands as a client sends, pipelined, on the same server.</summary>
 internal sealed record Ceiling(string Name, string Commands, double OpsPerSecond);
 
@@ -54,6 +57,8 @@ internal sealed class TopologyResult(string name, string redisVersion, int maste
     public SideResult? Peer { get; set; }
 
     public List<Ceiling> Ceilings { get; } = [];
+
+    public BackgroundLoad? Background { get; set; }
 
     /// <summary>The workload's slow log entries over the measured phases ("none" or by command).</summary>
     public string Slowlog { get; set; } = "none";

@@ -45,7 +45,7 @@ var cluster = settings.RunCluster ? await Scenario.RunClusterAsync(settings) : n
 var environment =
     $"Measured {started:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({RuntimeInformation.OSDescription}), client and Redis on the same machine. " +
     $"RedisSessions on {RuntimeInformation.FrameworkDescription}, StackExchange.Redis {typeof(ConnectionMultiplexer).Assembly.GetName().Version}; " +
-    $"peer on Node.js {nodeVersion} with {peerVersions}. Redis {standalone.RedisVersion} with deploy/redis.conf (AOF everysec). " +
+    (settings.RunPeer ? $"peer on Node.js {nodeVersion} with {peerVersions}. " : "peer not run. ") + $"Redis {standalone.RedisVersion} with deploy/redis.conf (AOF everysec). " +
     $"{settings.Sessions:N0} sessions per side of 3 small data fields, 1 user per session; {settings.Seconds:0.#} s for the request-cycle and write phases " +
     $"({settings.ShortSeconds:0.#} s for the others and on the cluster), after a {settings.WarmupSeconds:0.#} s warm-up per operation. " +
     "RedisSessions uses its defaults (30 min idle timeout, ActivityResolution 1% of it, 5 sessions per user), background sweep off, no termination callback.";

@@ -176,6 +176,17 @@ internal sealed class RedisSessionsSide : IAsyncDisposable
              options.MaxDataBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "set", "theme", "light"]);
     }
 
+    /// <summary>Starts a manager with the library's full defaults (background sweep on) and one termination callback,
+    /// as an application server runs it, lets its start-up sweep pass and returns it, idle, for the caller to measure
+    /// what it asks of Redis by itself.</summary>
+    public async Task<SessionManager> StartIdleProcessAsync()
+    {
+        var manager = new SessionManager(_redis, new SessionOptions { NodeName = "idle-" + Environment.ProcessId });
+        manager.RegisterTerminationCallback((_, _) => Task.CompletedTask);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        return manager;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _refreshDue.DisposeAsync();

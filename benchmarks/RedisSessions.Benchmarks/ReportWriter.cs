@@ -46,6 +46,11 @@ internal static class ReportWriter
             AppendCeilings(md, t);
         }
         AppendMemory(md, t);
+        if (t.Background is { } idle)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"Background load of one idle application process (library defaults: auto cleanup on, DeadlineRefreshInterval 1 s; one termination callback), no traffic, {idle.Seconds:0} s: {idle.RoundTripsPerSecond:N0} round trips/s, {idle.CommandsPerSecond:N0} Redis commands/s, {idle.ServerCpuPercent:0.0}% of a Redis core ({idle.Breakdown}). Every application server adds this.").AppendLine();
+        }
         md.AppendLine(CultureInfo.InvariantCulture, $"Slow log (commands over 10 ms) during the measured phases: {t.Slowlog}.").AppendLine();
     }
 

@@ -106,6 +106,11 @@ internal static class Scenario
             }
         }
 
+        if (!cluster)
+        {
+            result.Background = await MeasureBackgroundAsync(probe, side, other);
+        }
+
         // Memory: each side alone on an empty Redis, so the keyspace's power-of-two hash tables are charged to the side
         // whose keys they hold (with both sides loaded, whichever side crossed a size step would pay for the other).
         Log($"memory ({name}): {n:N0} sessions of each side, alone on an empty Redis");
@@ -122,6 +127,26 @@ internal static class Scenario
             Log($"  connect-redis: {theirs.Memory.BytesPerSession:N0} B and {theirs.Memory.KeysPerSession:0.00} keys per session, {theirs.Memory.RetainedAfterLogoutPerSession:N0} B left per session after logout");
         }
         return result;
+    }
+
+    /// <summary>One idle process with the defaults (auto cleanup on) and a termination callback: the Redis work it causes
+    /// per second with no traffic at all, which every application server adds.</summary>
+    private static async Task<BackgroundLoad> MeasureBackgroundAsync(RedisProbe probe, RedisSessionsSide side, TimeSpan duration)
+    {
+        Log("background load of one idle process (auto cleanup on, one termination callback)");
+        await using var idle = await side.StartIdleProcessAsync();
+        await probe.ResetStatisticsAsync();
+        var before = await probe.SnapshotAsync();
+        var trips = side.RoundTrips;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Delay(duration);
+        var after = await probe.SnapshotAsync();
+        var seconds = clock.Elapsed.TotalSeconds;
+        var cost = RedisProbe.CostBetween(before, after, 1, side.RoundTrips - trips);
+        var load = new BackgroundLoad(seconds, cost.RoundTripsPerOp / seconds, cost.CommandsPerOp / seconds, cost.ServerCpuUsPerOp / seconds / 1e4,
+            string.Join(", ", cost.Breakdown.Where(b => b.Value / seconds >= 1).Select(b => $"{b.Key} {b.Value / seconds:N0}/s")));
+        Log($"  {load.RoundTripsPerSecond:N0} round trips/s, {load.CommandsPerSecond:N0} Redis commands/s, {load.ServerCpuPercent:0.0}% of a Redis core");
+        return load;
     }
 
     private static async Task<MemoryMeasurement> MeasureMemoryAsync(RedisProbe probe, int n, Func<Task<LoadResult>> create,
