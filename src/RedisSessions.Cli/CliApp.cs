@@ -34,7 +34,15 @@ internal static class CliApp
     public static async Task<int> RunAsync(string[] args)
     {
         var global = new GlobalOptions();
-        var parseResult = BuildRoot(global).Parse(args);
+        ParseResult parseResult;
+        try
+        {
+            parseResult = BuildRoot(global).Parse(args);
+        }
+        catch (InvalidOperationException ex)
+        {
+            return Fail(ExitCodes.Usage, Connection.RedisTarget.OneLine(ex.Message), ex);
+        }
         if (parseResult.Errors.Count > 0)
         {
             foreach (var error in parseResult.Errors)

@@ -13,14 +13,7 @@ internal static class EventsCommand
 
     public static Command Create(GlobalOptions global)
     {
-        var count = new Option<int>("--count", "-n") { Description = "How many of the newest events to print first.", DefaultValueFactory = _ => 20, HelpName = "events" };
-        count.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 0 or > 100_000)
-            {
-                result.AddError("--count must be between 0 and 100000.");
-            }
-        });
+        var count = NumberOption.Create("--count", "How many of the newest events to print first. Default 20.", 0, 100_000, "events", "-n");
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new events as they arrive (polls; Ctrl+C stops)." };
         var interval = DurationOption.Create("--poll-interval", "With --follow: how often to look for new events. Default 250ms.");
         var command = new Command("events", "Print the termination stream (reason, session, user, node, handler); --follow keeps printing.")
@@ -28,7 +21,7 @@ internal static class EventsCommand
             count, follow, interval,
         };
         CommandRunner.SetAction(command, global, (context, parse, ct) =>
-            RunAsync(context, parse.GetValue(count), parse.GetValue(follow), parse.GetValue(interval) ?? TimeSpan.FromMilliseconds(250), ct));
+            RunAsync(context, parse.GetValue(count) ?? 20, parse.GetValue(follow), parse.GetValue(interval) ?? TimeSpan.FromMilliseconds(250), ct));
         return command;
     }
 

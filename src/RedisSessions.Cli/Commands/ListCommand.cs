@@ -14,14 +14,7 @@ internal static class ListCommand
         var user = new Option<string?>("--user") { Description = "Only this user's sessions (reads the user's index, no walk).", HelpName = "user id" };
         var node = new Option<string?>("--node") { Description = "Only sessions created by this node (SessionOptions.NodeName).", HelpName = "node" };
         var idleOver = DurationOption.Create("--idle-over", "Only sessions with no activity for at least this long (10m, 90s, 1h30m, 2d).");
-        var limit = new Option<int?>("--limit") { Description = "Print at most this many rows (the most idle first).", HelpName = "rows" };
-        limit.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1)
-            {
-                result.AddError("--limit must be at least 1.");
-            }
-        });
+        var limit = NumberOption.Create("--limit", "Print at most this many rows (the most idle first).", 1, int.MaxValue, "rows");
         var command = new Command("list", "One row per active session: id, user, node, created, last activity, expires in. Most idle first.")
         {
             user, node, idleOver, limit,

@@ -28,12 +28,11 @@ internal sealed class CleanupPlanner
 
         var entries = await new SessionWalker(_context).WalkAsync(_ => true, cancellationToken);
         var indexed = new HashSet<string>(entries.Select(e => e.SessionId), StringComparer.Ordinal);
-        var withHash = new HashSet<string>(entries.Where(e => e.HasSession).Select(e => e.SessionId), StringComparer.Ordinal);
         foreach (var entry in entries)
         {
             if (!entry.HasSession)
             {
-                items.Add(new CleanupItem(CleanupKinds.StaleExpiryEntry, entry.Bucket, entry.SessionId, (string)keys.Expiry(entry.Bucket)!, "its session hash is gone"));
+                items.Add(new CleanupItem(CleanupKinds.StaleExpiryEntry, entry.Bucket, entry.SessionId, (string)keys.Expiry(entry.Bucket)!, "its session hash is gone (its timer goes too)"));
             }
             else if (entry.IsOverdue(now))
             {
@@ -48,16 +47,15 @@ internal sealed class CleanupPlanner
         }
 
         var pending = await ReadPendingAsync(cancellationToken);
-        foreach (var (bucket, sessionId, hasSnapshot) in pending.Where(p => !p.HasSnapshot))
+        foreach (var entry in pending.Where(p => !p.HasSnapshot))
         {
-            _ = hasSnapshot;
-            items.Add(new CleanupItem(CleanupKinds.StalePendingEntry, bucket, sessionId, (string)keys.Pending(bucket)!, "its ended snapshot is gone"));
+            items.Add(new CleanupItem(CleanupKinds.StalePendingEntry, entry.Bucket, entry.SessionId, (string)keys.Pending(entry.Bucket)!, "its ended snapshot is gone"));
         }
 
         if (scanKeyspace)
         {
             var pendingIds = new HashSet<string>(pending.Select(p => p.SessionId), StringComparer.Ordinal);
-            items.AddRange(await FindOrphansAsync(indexed, withHash, pendingIds, cancellationToken));
+            items.AddRange(await FindOrphansAsync(indexed, pendingIds, cancellationToken));
         }
         _context.Progress.Clear();
         return items;
@@ -85,7 +83,7 @@ internal sealed class CleanupPlanner
     }
 
     /// <summary>SCANs (never KEYS) each master for the prefix's bucket keys and reports those no index points to.</summary>
-    private async Task<List<CleanupItem>> FindOrphansAsync(HashSet<string> indexed, HashSet<string> withHash, HashSet<string> pending, CancellationToken cancellationToken)
+    private async Task<List<CleanupItem>> FindOrphansAsync(HashSet<string> indexed, HashSet<string> pending, CancellationToken cancellationToken)
     {
         var keys = _context.Keys;
         var database = _context.Db.Database;
@@ -126,7 +124,8 @@ internal sealed class CleanupPlanner
         {
             items.Add(new CleanupItem(CleanupKinds.UnindexedSession, bucket, sessionId, (string)keys.Session(bucket, sessionId)!, "its bucket's expiry index doesn't list it"));
         }
-        foreach (var (bucket, sessionId, key) in timers.Where(t => !sessions.ContainsKey(t.SessionId) && !withHash.Contains(t.SessionId)))
+        // A timer whose session is indexed but has no hash goes with that stale entry (DropStaleExpiryEntry deletes it).
+        foreach (var (bucket, sessionId, key) in timers.Where(t => !sessions.ContainsKey(t.SessionId) && !indexed.Contains(t.SessionId)))
         {
             items.Add(new CleanupItem(CleanupKinds.OrphanTimer, bucket, sessionId, key, "no session hash"));
         }

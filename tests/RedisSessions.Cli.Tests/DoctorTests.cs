@@ -1,0 +1,95 @@
+using RedisSessions.Cli.Tests.Infrastructure;
+using RedisSessions.LocalRedis;
+using Xunit;
+
+namespace RedisSessions.Cli.Tests;
+
+/// <summary>doctor changes nothing, but these tests change the server's configuration, so each gets its own server.</summary>
+public sealed class DoctorTests
+{
+    private static Task<CliResult> DoctorAsync(RedisServerProcess server, params string[] arguments) =>
+        CliRunner.RunAsync(["doctor", .. arguments, "--redis", server.Endpoint, "--prefix", "doc"]);
+
+    private static async Task ConfigSetAsync(RedisServerProcess server, string name, string value)
+    {
+        var reply = await RedisTools.RunCliAsync("-p", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "config", "set", name, value);
+        Assert.Equal("OK", reply.Trim());
+    }
+
+    [Fact]
+    public async Task Doctor_passes_on_the_deploy_configuration()
+    {
+        await using var server = await RedisServerProcess.StartAsync();
+
+        var table = await DoctorAsync(server);
+        var json = await DoctorAsync(server, "--json");
+
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Matches(@"OK\s+version\s+127\.0\.0\.1:\d+\s+Redis \d+\.\d+", table.Stdout);
+        Assert.Matches(@"OK\s+notify-keyspace-events", table.Stdout);
+        Assert.Matches(@"OK\s+maxmemory-policy\s+\S+\s+noeviction", table.Stdout);
+        Assert.Matches(@"OK\s+persistence\s+\S+\s+AOF on", table.Stdout);
+        Assert.Matches(@"INFO\s+topology\s+\S+\s+standalone server", table.Stdout);
+        Assert.EndsWith("No problem found.", table.Stdout.Trim(), StringComparison.Ordinal);
+
+        Assert.Equal(0, json.ExitCode);
+        var report = json.Json();
+        Assert.True(report.GetProperty("healthy").GetBoolean());
+        Assert.Equal(0, report.GetProperty("problems").GetInt32());
+        var checks = report.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("check").GetString()).ToHashSet();
+        Assert.Superset(new HashSet<string?> { "version", "notify-keyspace-events", "maxmemory-policy", "persistence", "topology", "listeners", "pending terminations" }, checks);
+    }
+
+    [Fact]
+    public async Task Doctor_warns_and_exits_non_zero_on_an_evicting_policy_missing_notifications_or_no_persistence()
+    {
+        await using var server = await RedisServerProcess.StartAsync();
+        await ConfigSetAsync(server, "maxmemory-policy", "allkeys-lru");
+        await ConfigSetAsync(server, "notify-keyspace-events", "");
+        await ConfigSetAsync(server, "appendonly", "no");
+        await ConfigSetAsync(server, "save", "");
+
+        var table = await DoctorAsync(server);
+        var json = await DoctorAsync(server, "--json");
+
+        Assert.True(table.ExitCode == 4, table.ToString());
+        Assert.Matches(@"WARN\s+maxmemory-policy\s+\S+\s+allkeys-lru .*can silently evict live sessions", table.Stdout);
+        Assert.Matches(@"WARN\s+notify-keyspace-events", table.Stdout);
+        Assert.Matches(@"WARN\s+persistence\s+\S+\s+no AOF and no RDB", table.Stdout);
+        Assert.EndsWith("3 problem(s) found.", table.Stdout.Trim(), StringComparison.Ordinal);
+
+        Assert.Equal(4, json.ExitCode);
+        var report = json.Json();
+        Assert.False(report.GetProperty("healthy").GetBoolean());
+        Assert.Equal(3, report.GetProperty("problems").GetInt32());
+        var policy = report.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("check").GetString() == "maxmemory-policy");
+        Assert.Equal("warn", policy.GetProperty("status").GetString());
+
+        await ConfigSetAsync(server, "maxmemory-policy", "volatile-ttl");
+        var volatilePolicy = await DoctorAsync(server);
+        Assert.Matches(@"WARN\s+maxmemory-policy\s+\S+\s+volatile-ttl .*every session key has one", volatilePolicy.Stdout);
+    }
+
+    [Fact]
+    public async Task Doctor_lists_listener_heartbeats_and_warns_about_terminations_nobody_runs()
+    {
+        await using var server = await RedisServerProcess.StartAsync();
+        using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        await using (var manager = new SessionManager(connection, new SessionOptions { KeyPrefix = "doc", EnableAutoCleanup = false }))
+        {
+            var session = await manager.CreateSessionAsync("tom");
+            await manager.TerminateSessionAsync(session.SessionId); // no callbacks here: it stays pending
+        }
+
+        var pending = await DoctorAsync(server);
+        Assert.True(pending.ExitCode == 4, pending.ToString());
+        Assert.Matches(@"WARN\s+pending terminations\s+doc\s+1 ended session\(s\) wait", pending.Stdout);
+
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await connection.GetDatabase().HashSetAsync("doc:heartbeat:worker-9", [new("node", "worker-9"), new("host", "box"), new("pid", "77"), new("started", now), new("last", now)]);
+        var listening = await DoctorAsync(server);
+        Assert.True(listening.ExitCode == 0, listening.ToString());
+        Assert.Matches(@"OK\s+listeners\s+doc\s+worker-9 on box \(pid 77\), last seen", listening.Stdout);
+        Assert.Matches(@"OK\s+pending terminations\s+doc\s+1 pending", listening.Stdout);
+    }
+}

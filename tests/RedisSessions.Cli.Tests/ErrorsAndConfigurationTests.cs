@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Sockets;
+using RedisSessions.Cli.Tests.Infrastructure;
+using Xunit;
+
+namespace RedisSessions.Cli.Tests;
+
+[Collection(StandaloneCollection.Name)]
+public sealed class ErrorsAndConfigurationTests(StandaloneRedisFixture redis) : CliTestBase(redis)
+{
+    private static int PortNobodyListensOn()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private static void AssertOneLineNoStackTrace(CliResult result)
+    {
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("redis-sessions: ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unreachable_redis_exits_3_with_one_line_for_every_command()
+    {
+        var target = $"127.0.0.1:{PortNobodyListensOn()}";
+        var commands = new[]
+        {
+            new[] { "stats" }, ["list"], ["list", "--json"], ["show", "0a1QQQQQQQQQQQQQQQQQQQQQQ"], ["terminate", "--user", "u"],
+            ["cleanup", "--yes"], ["events"], ["doctor"],
+        };
+
+        var results = await Task.WhenAll(commands.Select(c => CliRunner.RunAsync([.. c, "--redis", target])));
+
+        foreach (var result in results)
+        {
+            Assert.True(result.ExitCode == 3, result.ToString());
+            Assert.Equal(string.Empty, result.Stdout);
+            AssertOneLineNoStackTrace(result);
+            Assert.Contains($"cannot reach Redis at {target}", result.Stderr, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("list", "--bogus")]
+    [InlineData("frobnicate")]
+    [InlineData("list", "--idle-over", "banana")]
+    [InlineData("list", "--limit", "0")]
+    [InlineData("show")]
+    [InlineData("events", "--count", "many")]
+    [InlineData("events", "--count", "-5")]
+    [InlineData("list", "--limit", "abc")]
+    [InlineData("events", "--follow", "--poll-interval", "soon")]
+    [InlineData("stats", "--prefix", "bad{prefix}")]
+    [InlineData("stats", "--redis", "redis://:pw@")]
+    public async Task Usage_errors_exit_2_with_a_message_and_no_stack_trace(params string[] arguments)
+    {
+        var result = await CliRunner.RunAsync([.. arguments.Contains("--redis") ? arguments : [.. arguments, "--redis", Redis.Configuration]]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal(string.Empty, result.Stdout);
+        Assert.StartsWith("redis-sessions: ", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task No_command_is_a_usage_error_and_help_succeeds()
+    {
+        var none = await CliRunner.RunAsync();
+        Assert.Equal(2, none.ExitCode);
+        Assert.Contains("--help", none.Stderr, StringComparison.Ordinal);
+
+        var help = await CliRunner.RunAsync("--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("redis-sessions [command] [options]", help.Stdout, StringComparison.Ordinal);
+        foreach (var command in new[] { "stats", "list", "show", "terminate", "cleanup", "events", "doctor" })
+        {
+            Assert.Matches($@"(?m)^\s+{command}\b", help.Stdout);
+        }
+    }
+
+    [Fact]
+    public async Task Redis_and_prefix_come_from_REDIS_URL_and_appsettings_when_not_given()
+    {
+        var prefix = NewPrefix();
+        await using var manager = NewManager(prefix);
+        var session = await manager.CreateSessionAsync("sara");
+
+        var fromUrl = await CliRunner.RunAsync(new CliRun(["list", "--json", "--prefix", prefix])
+        {
+            Environment = { ["REDIS_URL"] = $"redis://{Redis.Configuration}/0" },
+        });
+        Assert.True(fromUrl.ExitCode == 0, fromUrl.ToString());
+        Assert.Equal(session.SessionId, fromUrl.Json().GetProperty("sessions")[0].GetProperty("session_id").GetString());
+
+        var directory = Directory.CreateTempSubdirectory("redis-sessions-cli-appsettings-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, "appsettings.json"),
+                $$"""{ "RedisSessions": { "Configuration": "{{Redis.Configuration}}", "KeyPrefix": "{{prefix}}" } }""");
+            var fromSettings = await CliRunner.RunAsync(new CliRun(["show", session.SessionId, "--json"]) { WorkingDirectory = directory.FullName });
+            Assert.True(fromSettings.ExitCode == 0, fromSettings.ToString());
+            Assert.Equal("sara", fromSettings.Json().GetProperty("user_id").GetString());
+
+            // The command line wins over both.
+            var overridden = await CliRunner.RunAsync(new CliRun(["show", session.SessionId, "--prefix", "elsewhere"]) { WorkingDirectory = directory.FullName });
+            Assert.Equal(1, overridden.ExitCode);
+
+            var fromEnvironment = await CliRunner.RunAsync(new CliRun(["list", "--json"])
+            {
+                Environment = { ["RedisSessions__Configuration"] = Redis.Configuration, ["RedisSessions__KeyPrefix"] = prefix },
+            });
+            Assert.True(fromEnvironment.ExitCode == 0, fromEnvironment.ToString());
+            Assert.Equal(1, fromEnvironment.Json().GetProperty("count").GetInt32());
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+}
