@@ -24,7 +24,7 @@ namespace RedisSessions.Internal;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "StopAsync disposes the listener and the token sources.")]
 internal sealed partial class SessionSweeper
 {
-    private const int WorkerCount = 8;
+    private const int WorkerCount = 32;
     private static readonly TimeSpan RedisTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan TopologyInterval = TimeSpan.FromSeconds(10);
     private readonly SessionManager _manager;
