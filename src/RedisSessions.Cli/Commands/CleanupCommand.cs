@@ -65,7 +65,7 @@ internal static class CleanupCommand
         report.Result = result.Counts;
         if (!context.Json)
         {
-            var done = result.Counts.Where(c => c.Value > 0).Select(c => $"{c.Key.Replace('_', ' ')}: {Text.Count(c.Value)}").ToList();
+            var done = CleanupResult.Counters.Where(c => result.Counts[c] > 0).Select(c => $"{c.Replace('_', ' ')}: {Text.Count(result.Counts[c])}").ToList();
             context.Out.WriteLine($"Done. {(done.Count == 0 ? "Nothing needed changing any more." : string.Join(", ", done) + ".")}");
             if (result.Counts["ended_sessions"] > 0)
             {

@@ -135,7 +135,7 @@ internal sealed class ServerDoctor
         var prefix = _context.Keys.Prefix;
         if (heartbeats.Count == 0)
         {
-            checks.Add(Check("listeners", DoctorCheck.Info, prefix, "no listener heartbeat (a worker announces itself under {prefix}:heartbeat:*)"));
+            checks.Add(Check("listeners", DoctorCheck.Info, prefix, $"no listener heartbeat (processes running the background sweep announce themselves as {prefix}:heartbeat:{{node}})"));
         }
         foreach (var beat in heartbeats)
         {
@@ -144,7 +144,7 @@ internal sealed class ServerDoctor
         }
         if (stats.PendingTerminations > 0 && heartbeats.Count == 0)
         {
-            checks.Add(Check("pending terminations", DoctorCheck.Warn, prefix, $"{stats.PendingTerminations} ended session(s) wait for a process with termination callbacks, and no listener announces itself"));
+            checks.Add(Check("pending terminations", DoctorCheck.Warn, prefix, $"{stats.PendingTerminations} ended session(s) wait for a process with termination callbacks, and no listener announces itself (run the worker, or EnableAutoCleanup in the app)"));
         }
         else
         {

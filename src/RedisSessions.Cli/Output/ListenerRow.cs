@@ -28,7 +28,7 @@ internal sealed class ListenerRow
     {
         if (listeners.Count == 0)
         {
-            output.WriteLine("Listener heartbeats: none (no process with termination callbacks is announcing itself; ended sessions wait as pending terminations)");
+            output.WriteLine("Listener heartbeats: none (no process running the background sweep announces itself; ended sessions wait as pending terminations until one does)");
             return;
         }
         output.WriteLine("Listener heartbeats:");
