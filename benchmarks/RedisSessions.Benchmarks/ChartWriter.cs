@@ -13,8 +13,10 @@ internal static class ChartWriter
     private const string Good = "#2f855a";
     private const string Bad = "#c53030";
     private const int Width = 980;
-    private const int LabelWidth = 270;
-    private const int BarArea = 480;
+    private const int LabelWidth = 300;
+    private const int BarArea = 420;
+    private const int RatioX = LabelWidth + BarArea + 100;
+    private const int TargetX = RatioX + 58;
     private const int BarHeight = 15;
 
     public static string Build(TopologyResult t, TopologyResult? cluster, string footnote)
@@ -25,52 +27,52 @@ internal static class ChartWriter
             .Append(ceiling ?? 0).Max();
         var svg = new StringBuilder();
         var y = 0;
-        var height = 150 + rows.Count * 56 + 110 + 60;
+        var height = 128 + rows.Count * 50 + 50 + (cluster is null ? 26 : 44);
         svg.AppendLine(CultureInfo.InvariantCulture, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{Width}" height="{height}" viewBox="0 0 {Width} {height}" font-family="Segoe UI, Helvetica, Arial, sans-serif" font-size="13">""");
         svg.AppendLine(CultureInfo.InvariantCulture, $"""<rect width="{Width}" height="{height}" fill="#ffffff"/>""");
         y += 28;
         Text(svg, 20, y, "RedisSessions vs express-session + connect-redis: operations per second (higher is better)", 17, "bold");
         y += 20;
-        var where = t.Masters == 1 ? $"one redis-server {t.RedisVersion}" : $"{t.Masters}-master cluster";
-        Text(svg, 20, y, $"Same private {where}, 64 operations in flight, each side alone; ratio = RedisSessions / connect-redis", 12, "normal", "#4a5568");
-        y += 22;
-        Legend(svg, 20, y);
-        Text(svg, LabelWidth + BarArea + 110, y + 4, "ratio", 12, "bold", "#4a5568");
-        Text(svg, LabelWidth + BarArea + 170, y + 4, "target", 12, "bold", "#4a5568");
+        var where = t.Masters == 1 ? $"redis-server {t.RedisVersion}" : $"{t.Masters}-master Redis Cluster";
+        Text(svg, 20, y, $"The same private {where}, 64 operations in flight, one side at a time; ratio = RedisSessions / connect-redis", 12, "normal", "#4a5568");
         y += 24;
+        Legend(svg, 20, y);
+        Text(svg, RatioX, y + 3, "ratio", 12, "bold", "#4a5568");
+        Text(svg, TargetX, y + 3, "target", 12, "bold", "#4a5568");
+        y += 30;
 
         foreach (var row in rows)
         {
             var ours = t.RedisSessions![row.OursPhase]!;
             var theirs = t.Peer?[row.PeerPhase];
-            Text(svg, 20, y + 14, Plain(row.Workload), 13, "bold");
-            Text(svg, 20, y + 30, $"{Plain(row.OursCall)} vs {Plain(row.PeerCall)}", 11, "normal", "#4a5568");
+            Text(svg, 20, y + 13, row.ShortName, 13, "bold");
+            Text(svg, 20, y + 29, $"{Plain(row.OursCall)} vs {Plain(row.PeerCall)}", 11, "normal", "#4a5568");
             Bar(svg, y, ours.Load.OperationsPerSecond, max, Ours, $"{ours.Load.OperationsPerSecond:N0}/s");
             if (theirs is not null)
             {
                 Bar(svg, y + BarHeight + 4, theirs.Load.OperationsPerSecond, max, Theirs, $"{theirs.Load.OperationsPerSecond:N0}/s");
                 var ratio = ours.Load.OperationsPerSecond / theirs.Load.OperationsPerSecond;
                 var met = row.Target is not { } target || ratio >= target;
-                Text(svg, LabelWidth + BarArea + 110, y + 22, $"{ratio:0.00}×", 15, "bold", row.Target is null ? "#2d3748" : met ? Good : Bad);
+                Text(svg, RatioX, y + 22, $"{ratio:0.00}×", 15, "bold", row.Target is null ? "#2d3748" : met ? Good : Bad);
                 if (row.Target is { } goal)
                 {
-                    Text(svg, LabelWidth + BarArea + 170, y + 22, $"≥ {goal:0.0}× {(met ? "✓" : "✗")}", 13, "normal", met ? Good : Bad);
+                    Text(svg, TargetX, y + 22, $"≥ {goal:0.0}× {(met ? "✓" : "✗")}", 13, "normal", met ? Good : Bad);
                 }
             }
             if (row.OursPhase == Phases.Get && ceiling is { } mark)
             {
                 var x = LabelWidth + mark / max * BarArea;
                 svg.AppendLine(CultureInfo.InvariantCulture, $"""<line x1="{x:0.#}" y1="{y - 4}" x2="{x:0.#}" y2="{y + 2 * BarHeight + 8}" stroke="#2d3748" stroke-dasharray="3,3"/>""");
-                Text(svg, x + 4, y - 5, "50% of redis-benchmark HGETALL", 10, "normal", "#2d3748");
+                Text(svg, x + 4, y - 5, "target: 50% of the HGETALL limit", 10, "normal", "#2d3748");
             }
-            y += 56;
+            y += 50;
         }
 
         y += 8;
-        Text(svg, 20, y + 14, "Redis memory per session (lower is better)", 13, "bold");
+        Text(svg, 20, y + 13, "memory per session", 13, "bold");
         var mine = t.RedisSessions?.Memory;
         var other = t.Peer?.Memory;
-        Text(svg, 20, y + 30, $"{mine?.Sessions:N0} sessions, 3 small fields, all indexes", 11, "normal", "#4a5568");
+        Text(svg, 20, y + 29, $"lower is better; {mine?.Sessions:N0} sessions, all indexes", 11, "normal", "#4a5568");
         if (mine is not null)
         {
             var maxBytes = Math.Max(mine.BytesPerSession, other?.BytesPerSession ?? 0);
@@ -80,11 +82,11 @@ internal static class ChartWriter
                 Bar(svg, y + BarHeight + 4, other.BytesPerSession, maxBytes, Theirs, $"{other.BytesPerSession:N0} B");
                 var ratio = mine.BytesPerSession / other.BytesPerSession;
                 var met = ratio <= ReportWriter.MemoryTarget;
-                Text(svg, LabelWidth + BarArea + 110, y + 22, $"{ratio:0.00}×", 15, "bold", met ? Good : Bad);
-                Text(svg, LabelWidth + BarArea + 170, y + 22, $"≤ {ReportWriter.MemoryTarget:0.0}× {(met ? "✓" : "✗")}", 13, "normal", met ? Good : Bad);
+                Text(svg, RatioX, y + 22, $"{ratio:0.00}×", 15, "bold", met ? Good : Bad);
+                Text(svg, TargetX, y + 22, $"≤ {ReportWriter.MemoryTarget:0.0}× {(met ? "✓" : "✗")}", 13, "normal", met ? Good : Bad);
             }
         }
-        y += 64;
+        y += 58;
         if (cluster?.RedisSessions is not null && cluster.Peer is not null)
         {
             var parts = ReportWriter.Rows.Where(r => r.Target is not null && cluster.RedisSessions[r.OursPhase] is not null && cluster.Peer[r.PeerPhase] is not null)

@@ -4,19 +4,19 @@ using System.Text;
 namespace RedisSessions.Benchmarks;
 
 /// <summary>One row of the side-by-side table: a RedisSessions call, the peer's equivalent, and the target.</summary>
-internal sealed record Comparison(string Workload, string OursCall, string PeerCall, string OursPhase, string PeerPhase, double? Target);
+internal sealed record Comparison(string Workload, string ShortName, string OursCall, string PeerCall, string OursPhase, string PeerPhase, double? Target);
 
 /// <summary>Builds the markdown the program prints and writes to benchmarks/results/.</summary>
 internal static class ReportWriter
 {
     public static readonly Comparison[] Rows =
     [
-        new("request cycle: load for use, sliding refresh", "`GetSessionAsync`", "`store.get` + `store.touch`", Phases.Get, Phases.Get, 2.0),
-        new("write one data field", "`Session.SetDataAsync`", "`store.get` + `store.set`", Phases.SetData, Phases.SetData, 1.5),
-        new("login: create with limit enforcement", "`CreateSessionAsync`", "`store.set`", Phases.Create, Phases.Create, 1.0),
-        new("logout", "`TerminateSessionAsync`", "`store.destroy`", Phases.Terminate, Phases.Terminate, 1.0),
-        new("refresh only", "`UpdateSessionActivityAsync`", "`store.touch`", Phases.Touch, Phases.Touch, null),
-        new("request cycle, refresh due on every read", "`GetSessionAsync`, ActivityResolution 1 ms", "`store.get` + `store.touch`", Phases.GetRefreshDue, Phases.Get, null),
+        new("request cycle: load for use, sliding refresh", "request cycle", "`GetSessionAsync`", "`store.get` + `store.touch`", Phases.Get, Phases.Get, 2.0),
+        new("write one data field", "write one data field", "`Session.SetDataAsync`", "`store.get` + `store.set`", Phases.SetData, Phases.SetData, 1.5),
+        new("login: create with limit enforcement", "login (limit enforced)", "`CreateSessionAsync`", "`store.set`", Phases.Create, Phases.Create, 1.0),
+        new("logout", "logout", "`TerminateSessionAsync`", "`store.destroy`", Phases.Terminate, Phases.Terminate, 1.0),
+        new("refresh only", "refresh only", "`UpdateSessionActivityAsync`", "`store.touch`", Phases.Touch, Phases.Touch, null),
+        new("request cycle, refresh due on every read", "request cycle, refresh due", "`GetSessionAsync`, ActivityResolution 1 ms", "`store.get` + `store.touch`", Phases.GetRefreshDue, Phases.Get, null),
     ];
 
     public const double MemoryTarget = 1.0;
