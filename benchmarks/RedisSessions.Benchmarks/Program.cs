@@ -38,6 +38,7 @@ if (settings.RunPeer)
 }
 
 var started = DateTime.UtcNow;
+var loadBefore = LoadAverage();
 Scenario.Log($"{settings.Sessions:N0} sessions per side, {settings.Concurrency} in flight, {settings.Seconds:0.#} s headline phases{(settings.Quick ? " (quick)" : string.Empty)}");
 var standalone = await Scenario.RunStandaloneAsync(settings);
 var cluster = settings.RunCluster ? await Scenario.RunClusterAsync(settings) : null;
@@ -48,7 +49,8 @@ var environment =
     (settings.RunPeer ? $"peer on Node.js {nodeVersion} with {peerVersions}. " : "peer not run. ") + $"Redis {standalone.RedisVersion} with deploy/redis.conf (AOF everysec). " +
     $"{settings.Sessions:N0} sessions per side of 3 small data fields, 1 user per session; {settings.Seconds:0.#} s for the request-cycle and write phases " +
     $"({settings.ShortSeconds:0.#} s for the others and on the cluster), after a {settings.WarmupSeconds:0.#} s warm-up per operation. " +
-    "RedisSessions uses its defaults (30 min idle timeout, ActivityResolution 1% of it, 5 sessions per user), background sweep off, no termination callback.";
+    "RedisSessions uses its defaults (30 min idle timeout, ActivityResolution 1% of it, 5 sessions per user), background sweep off, no termination callback. " +
+    $"Machine load average (1 min) {loadBefore} at the start, {LoadAverage()} at the end: other work on the machine lowers both sides' figures.";
 var report = ReportWriter.Build(settings, environment, standalone, cluster);
 Console.WriteLine();
 Console.WriteLine(report);
@@ -67,3 +69,5 @@ if (!settings.Quick && settings.RunPeer)
 }
 Scenario.Log($"done in {DateTime.UtcNow - started:m\\:ss}");
 return 0;
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
