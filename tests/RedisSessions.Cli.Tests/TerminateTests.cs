@@ -46,6 +46,46 @@ public sealed class TerminateTests(StandaloneRedisFixture redis) : CliTestBase(r
     }
 
     [Fact]
+    public async Task A_running_listener_gets_the_cli_termination_once_with_reason_admin()
+    {
+        var prefix = NewPrefix();
+        await using var app = NewManager(prefix);
+        var session = await app.CreateSessionAsync("fiona");
+        var seen = new List<SessionTermination>();
+        // A farm process with background cleanup: the announcement on the pending channel or its next sweep claims it.
+        await using var listener = NewManager(prefix, "worker-1", configure: o =>
+        {
+            o.EnableAutoCleanup = true;
+            o.CleanupInterval = TimeSpan.FromMilliseconds(200);
+        });
+        using var registration = listener.RegisterTerminationCallback((t, _) =>
+        {
+            lock (seen)
+            {
+                seen.Add(t);
+            }
+            return Task.CompletedTask;
+        });
+
+        var result = await CliAsync(prefix, "terminate", session.SessionId);
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        await Eventually.TrueAsync(async () => seen.Count > 0 && !await Db.KeyExistsAsync(Key(prefix, session.SessionId, "ended")),
+            "the listener ran the callback and acknowledged the termination");
+        var termination = Assert.Single(seen);
+        Assert.Equal(TerminationReason.Admin, termination.Reason);
+        Assert.Equal("fiona", termination.Session.UserId);
+        // Acknowledged: nothing is left that could deliver it a second time.
+        Assert.Null(await Db.SortedSetScoreAsync(BucketKey(prefix, session.SessionId, "pending"), session.SessionId));
+        // The listener appends the event right after acknowledging; wait for it, then read it the operator's way.
+        await Eventually.TrueAsync(async () => (long)await Db.ExecuteAsync("XLEN", $"{prefix}:events") == 1, "the termination event was appended");
+        var events = (await CliAsync(prefix, "events", "--json")).JsonLines();
+        var appended = Assert.Single(events);
+        Assert.Equal(session.SessionId, appended.GetProperty("session_id").GetString());
+        Assert.Equal("worker-1", appended.GetProperty("handled_by").GetString());
+    }
+
+    [Fact]
     public async Task Terminate_user_except_one_and_terminate_node()
     {
         var prefix = NewPrefix();

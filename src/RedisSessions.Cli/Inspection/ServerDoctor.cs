@@ -120,7 +120,7 @@ internal sealed class ServerDoctor
         var summary = $"cluster: {clusterMasters.Count} master(s), {replicas} replica(s), {covered}/16384 slots covered, {masters.Count} master(s) reachable";
         if (covered < 16384 || failing.Count > 0 || masters.Count < clusterMasters.Count(n => n.Slots.Count > 0))
         {
-            var failed = failing.Count > 0 ? $"; failing: {string.Join(", ", failing.Select(f => RedisTarget.Format(f.EndPoint)))}" : string.Empty;
+            var failed = failing.Count > 0 ? $"; failing: {string.Join(", ", failing.Select(f => f.EndPoint is null ? f.NodeId : RedisTarget.Format(f.EndPoint)))}" : string.Empty;
             return Check("topology", DoctorCheck.Fail, all, summary + failed);
         }
         return Check("topology", DoctorCheck.Ok, all, summary);
