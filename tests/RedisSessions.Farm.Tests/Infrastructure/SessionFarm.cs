@@ -81,7 +81,7 @@ public sealed class SessionFarm : IAsyncDisposable
     }
 
     /// <summary>Creates <paramref name="count"/> sessions, one per user, with <paramref name="timeout"/> of inactivity.</summary>
-    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> CreateSessionsAsync(int count, TimeSpan timeout, string node = "web-1")
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> CreateSessionsAsync(int count, TimeSpan timeout, string node = "web-1", string userPrefix = "user-", bool quiet = false)
     {
         var options = new SessionOptions
         {
@@ -96,10 +96,13 @@ public sealed class SessionFarm : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, ct) =>
         {
-            var session = await manager.CreateSessionAsync($"user-{i}", new Dictionary<string, string> { ["n"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture) }, ct);
+            var session = await manager.CreateSessionAsync($"{userPrefix}{i}", new Dictionary<string, string> { ["n"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture) }, ct);
             created[session.SessionId] = session.ExpiresAt;
         });
-        _output.WriteLine($"created {count} sessions in {clock.ElapsedMilliseconds} ms");
+        if (!quiet)
+        {
+            _output.WriteLine($"created {count} sessions in {clock.ElapsedMilliseconds} ms");
+        }
         return created;
     }
 
