@@ -54,6 +54,56 @@ public sealed class ExpiryListenerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task After_a_cluster_failover_the_listener_follows_the_promoted_replica_and_nothing_is_lost()
+    {
+        await using var cluster = await RedisClusterProcess.StartAsync(3);
+        var failing = cluster.Masters[0];
+        await using var replica = await AddReplicaAsync(failing);
+        await using var farm = await new SessionFarm(cluster.Configuration, output).ConnectAsync();
+        var listeners = new List<FarmProcess>();
+        for (var i = 1; i <= 2; i++)
+        {
+            listeners.Add(await farm.StartListenerAsync($"listener-{i}", "refresh=0", "cleanup=3600000", "stream=50000"));
+        }
+        foreach (var listener in listeners)
+        {
+            await listener.WaitForErrorAsync(l => l.Contains("Listening for expired keys on 3 master(s)", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        }
+        var sessions = await farm.CreateSessionsAsync(3000, TimeSpan.FromSeconds(8));
+        await RedisTools.RunCliAsync("-p", failing.Port.ToString(), "wait", "1", "5000"); // the replica has every write
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await failing.KillAsync(); // the replica takes over after cluster-node-timeout (2 s)
+
+        foreach (var listener in listeners)
+        {
+            await listener.WaitForErrorAsync(l => l.Contains("Listening for expired keys", StringComparison.Ordinal) && l.Contains(replica.Endpoint, StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60));
+        }
+        output.WriteLine($"listeners follow the promoted replica {clock.Elapsed.TotalSeconds:0.0} s after the kill");
+        await Eventually.TrueAsync(() => CallbackRecord.CountLines(farm.CallbackFiles) >= sessions.Count, "every session reached a callback",
+            TimeSpan.FromSeconds(90), () => $"{CallbackRecord.CountLines(farm.CallbackFiles)} so far");
+        output.WriteLine($"all delivered {clock.Elapsed.TotalSeconds:0.0} s after the kill");
+        Delivery.Of(sessions, farm.CallbackFiles).AssertExactlyOnce(output);
+
+        await farm.StopAllAsync();
+        output.WriteLine($"listeners stopped {clock.Elapsed.TotalSeconds:0.0} s after the kill");
+    }
+
+    /// <summary>Starts a cluster node and makes it a replica of <paramref name="master"/>, in sync.</summary>
+    private static async Task<RedisServerProcess> AddReplicaAsync(RedisServerProcess master)
+    {
+        var replica = await RedisServerProcess.StartAsync("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000");
+        var masterId = (await RedisTools.RunCliAsync("-p", master.Port.ToString(), "cluster", "myid")).Trim();
+        await RedisTools.RunCliAsync("--cluster", "add-node", replica.Endpoint, master.Endpoint, "--cluster-slave", "--cluster-master-id", masterId);
+        await Eventually.TrueAsync(async () => (await RedisTools.RunCliAsync("-p", replica.Port.ToString(), "info", "replication")).Contains("master_link_status:up", StringComparison.Ordinal),
+            "the replica is in sync", TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(async () => (await RedisTools.RunCliAsync("-p", master.Port.ToString(), "cluster", "nodes")).Contains(replica.Endpoint, StringComparison.Ordinal),
+            "the cluster knows the replica", TimeSpan.FromSeconds(30));
+        return replica;
+    }
+
+    [Fact]
     public async Task With_notifications_off_at_the_server_the_sweep_still_delivers_everything_and_the_listener_says_how_to_fix_it()
     {
         await using var redis = await RedisServerProcess.StartAsync("--notify-keyspace-events", "");

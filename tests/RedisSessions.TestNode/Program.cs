@@ -205,6 +205,6 @@ internal sealed class StderrLogger : ILogger<SessionManager>
             return;
         }
         var error = exception is null ? "" : " | " + exception.GetType().Name + ": " + exception.Message;
-        Console.Error.WriteLine($"{logLevel} {eventId.Name}: {formatter(state, exception)}{error}");
+        Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {eventId.Name}: {formatter(state, exception)}{error}");
     }
 }

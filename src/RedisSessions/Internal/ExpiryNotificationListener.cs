@@ -21,22 +21,30 @@ internal sealed partial class ExpiryNotificationListener : IAsyncDisposable
     private readonly Action<string> _onExpiredTimer;
     private readonly Action<string> _onPending;
     private readonly Action<string> _onGap;
+    private readonly Action _onLost;
     private readonly ConcurrentDictionary<string, ConnectionMultiplexer> _connections = new(StringComparer.Ordinal);
     private readonly Action<RedisChannel, RedisValue> _pendingHandler;
     private int _subscribedPending;
+    private bool _refreshed;
 
     /// <param name="manager">The manager whose keys are listened to.</param>
     /// <param name="onExpiredTimer">Called with the bucket of every expired timer key.</param>
     /// <param name="onPending">Called with the bucket of every termination announced on the pending channel.</param>
     /// <param name="onGap">Called with a master's endpoint when its connection came back after a loss.</param>
-    public ExpiryNotificationListener(SessionManager manager, Action<string> onExpiredTimer, Action<string> onPending, Action<string> onGap)
+    /// <param name="onLost">Called when a master's connection is lost (see <see cref="Degraded"/>).</param>
+    public ExpiryNotificationListener(SessionManager manager, Action<string> onExpiredTimer, Action<string> onPending, Action<string> onGap, Action onLost)
     {
+        _onLost = onLost;
         _manager = manager;
         _onExpiredTimer = onExpiredTimer;
         _onPending = onPending;
         _onGap = onGap;
         _pendingHandler = OnPendingMessage;
     }
+
+    /// <summary>True while a master's dedicated connection is down (a restart, a failover under way): the caller
+    /// refreshes the topology more often until it is over.</summary>
+    public bool Degraded => _connections.Values.Any(c => !c.IsConnected);
 
     /// <summary>The masters listened to (host:port).</summary>
     public IReadOnlyCollection<string> Endpoints => _connections.Keys.Order(StringComparer.Ordinal).ToArray();
@@ -46,28 +54,38 @@ internal sealed partial class ExpiryNotificationListener : IAsyncDisposable
     {
         await SubscribePendingAsync().ConfigureAwait(false);
         var redis = _manager.Redis;
+        if (_refreshed && redis.GetEndPoints().Any(e => IsMaster(redis.GetServer(e)) && !redis.GetServer(e).IsConnected))
+        {
+            // A master is unreachable: perhaps a failover is under way. Have the shared connection read the topology
+            // again so a promoted replica shows up as a master (StackExchange.Redis would otherwise notice later).
+            await redis.ConfigureAsync().ConfigureAwait(false);
+        }
         var wanted = new Dictionary<string, EndPoint>(StringComparer.Ordinal);
+        var owners = ClusterSlotOwners(redis);
         foreach (var endpoint in redis.GetEndPoints())
         {
             var server = redis.GetServer(endpoint);
             var name = Format(endpoint);
-#pragma warning disable CS0618 // IsSlave is IsReplica in StackExchange.Redis 2.x; 1.2.6 only has IsSlave.
-            var replica = server.IsSlave;
-#pragma warning restore CS0618
-            // A master the shared connection lost for a moment stays: its dedicated connection reconnects by itself.
-            if (!replica && (server.IsConnected || _connections.ContainsKey(name)))
+            // A master the shared connection lost for a moment stays (its dedicated connection reconnects by itself),
+            // unless the cluster says it owns no slot any more (its replica took over).
+            if (IsMaster(server) && (server.IsConnected || (_connections.ContainsKey(name) && (owners is null || owners.ContainsKey(name)))))
             {
                 wanted[name] = endpoint;
             }
         }
-        var changed = false;
+        foreach (var (name, endpoint) in owners ?? [])
+        {
+            wanted.TryAdd(name, endpoint);
+        }
+        var added = false;
         foreach (var (name, endpoint) in wanted)
         {
             if (!_connections.ContainsKey(name))
             {
-                changed |= await ConnectAsync(name, endpoint).ConfigureAwait(false);
+                added |= await ConnectAsync(name, endpoint).ConfigureAwait(false);
             }
         }
+        var changed = added;
         foreach (var name in _connections.Keys)
         {
             if (!wanted.ContainsKey(name) && _connections.TryRemove(name, out var gone))
@@ -80,8 +98,50 @@ internal sealed partial class ExpiryNotificationListener : IAsyncDisposable
         if (changed)
         {
             Log.Listening(_manager.Logger, _connections.Count, string.Join(", ", Endpoints));
+            if (_refreshed && added)
+            {
+                // A master that was not listened to until now (a promoted replica, a new node) may have expired keys
+                // before this subscription existed.
+                _onGap(string.Join(", ", Endpoints));
+            }
         }
+        _refreshed = true;
     }
+
+    /// <summary>On a cluster, the slot owners as the masters report them (null on a standalone Redis). A promoted
+    /// replica shows up here while the shared connection still calls it a replica (it only learns a node's role when
+    /// it reconnects to it). A node's view counts only while that node owns slots in it: a replica's is stale.</summary>
+    private static Dictionary<string, EndPoint>? ClusterSlotOwners(IConnectionMultiplexer redis)
+    {
+        Dictionary<string, EndPoint>? owners = null;
+        foreach (var endpoint in redis.GetEndPoints())
+        {
+            var server = redis.GetServer(endpoint);
+            if (!server.IsConnected || server.ServerType != ServerType.Cluster || server.ClusterConfiguration is not { } view)
+            {
+                continue;
+            }
+            if (view.Nodes.FirstOrDefault(n => n.IsMyself) is not { } myself || !IsSlotOwner(myself))
+            {
+                continue;
+            }
+            owners ??= new Dictionary<string, EndPoint>(StringComparer.Ordinal);
+            foreach (var node in view.Nodes)
+            {
+                if (IsSlotOwner(node) && node.EndPoint is { } owner)
+                {
+                    owners.TryAdd(Format(owner), owner);
+                }
+            }
+        }
+        return owners;
+    }
+
+#pragma warning disable CS0618 // IsSlave is IsReplica in StackExchange.Redis 2.x; 1.2.6 only has IsSlave.
+    private static bool IsMaster(IServer server) => !server.IsSlave;
+
+    private static bool IsSlotOwner(ClusterNode node) => !node.IsSlave && node.Slots.Count > 0;
+#pragma warning restore CS0618
 
     private async Task SubscribePendingAsync()
     {
@@ -139,6 +199,7 @@ internal sealed partial class ExpiryNotificationListener : IAsyncDisposable
             if (e.ConnectionType == ConnectionType.Subscription)
             {
                 Log.MasterLost(_manager.Logger, name, e.FailureType.ToString());
+                _onLost();
             }
         };
         connection.ConnectionRestored += (_, e) =>

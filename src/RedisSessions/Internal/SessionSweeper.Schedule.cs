@@ -32,16 +32,42 @@ internal sealed partial class SessionSweeper
         {
             reads[i] = db.ScriptEvaluateAsync(NextDueScript, keys[i]);
         }
-        await Task.WhenAll(reads).WaitAsync(RedisTimeout, stop).ConfigureAwait(false);
+        Exception? failure = null;
+        try
+        {
+            await Task.WhenAll(reads).WaitAsync(RedisTimeout, stop).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsTransient(ex))
+        {
+            // On a cluster with one master unreachable the buckets of the others still count: keep what was read.
+            failure = ex;
+        }
+        var failed = 0;
         for (var i = 0; i < reads.Length; i++)
         {
+            if (!reads[i].IsCompletedSuccessfully)
+            {
+                failed++;
+                continue;
+            }
             var due = (long)reads[i].Result;
             if (due >= 0)
             {
                 _schedule.Set(SessionKeys.BucketName(i), due);
             }
         }
-        Interlocked.Exchange(ref _lastRefreshOk, Stopwatch.GetTimestamp());
+        if (failed == 0)
+        {
+            Interlocked.Exchange(ref _lastRefreshOk, Stopwatch.GetTimestamp());
+        }
+        else if (failed == reads.Length)
+        {
+            throw failure ?? new TimeoutException("No bucket's next deadline could be read.");
+        }
+        else
+        {
+            Log.DeadlineRefreshIncomplete(_manager.Logger, failure!, failed, reads.Length);
+        }
     }
 
     private async Task<long> NextDueAsync(string bucket)

@@ -27,6 +27,7 @@ internal sealed partial class SessionSweeper
     private const int WorkerCount = 32;
     private static readonly TimeSpan RedisTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan TopologyInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan DegradedTopologyInterval = TimeSpan.FromSeconds(2);
     private readonly SessionManager _manager;
     private readonly Channel<string> _requests = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
     private readonly ConcurrentDictionary<string, byte> _queued = new(StringComparer.Ordinal);
@@ -39,6 +40,7 @@ internal sealed partial class SessionSweeper
     private Task? _loop;
     private Task[] _workers = [];
     private Task _fullSweep = Task.CompletedTask;
+    private Task _topology = Task.CompletedTask;
     private int _signalled;
     private int _fullSweepRequested;
     private long _lastRefreshOk;
@@ -94,7 +96,7 @@ internal sealed partial class SessionSweeper
         }
         await _stop.CancelAsync().ConfigureAwait(false);
         _requests.Writer.TryComplete();
-        var running = _workers.Append(_fullSweep).Append(_loop ?? Task.CompletedTask).ToArray();
+        var running = _workers.Append(_fullSweep).Append(_topology).Append(_loop ?? Task.CompletedTask).ToArray();
         using (var limit = CancellationTokenSource.CreateLinkedTokenSource(grace))
         {
             limit.CancelAfter(Settings.TerminationClaimTimeout);
@@ -141,7 +143,7 @@ internal sealed partial class SessionSweeper
         var stop = _stop.Token;
         _manager.LogAutoCleanupStarted();
         var now = Stopwatch.GetTimestamp();
-        long nextFull = now, nextRefresh = now, nextTopology = now, nextHeartbeat = now;
+        long nextFull = now, nextRefresh = now, nextTopology = now, nextHeartbeat = now, lastTopology = now;
         var failures = 0;
         while (!stop.IsCancellationRequested)
         {
@@ -151,11 +153,19 @@ internal sealed partial class SessionSweeper
             {
                 if (Claiming)
                 {
-                    if (now >= nextTopology || _listener is null)
+                    if (_listener?.Degraded == true)
                     {
-                        nextTopology = now + Ticks(TopologyInterval);
-                        _listener ??= new ExpiryNotificationListener(_manager, OnExpiredTimer, RequestBucket, OnGap);
-                        await _listener.RefreshAsync().WaitAsync(RedisTimeout, stop).ConfigureAwait(false);
+                        // A master's connection is down: follow a failover within seconds, not at the next refresh.
+                        nextTopology = Math.Min(nextTopology, lastTopology + Ticks(DegradedTopologyInterval));
+                    }
+                    if ((now >= nextTopology || _listener is null) && _topology.IsCompleted)
+                    {
+                        // In the background: connecting to a master that is down takes seconds, and must not hold
+                        // up the deadline schedule of the buckets on the other masters.
+                        lastTopology = now;
+                        nextTopology = now + Ticks(_listener?.Degraded == true ? DegradedTopologyInterval : TopologyInterval);
+                        _listener ??= new ExpiryNotificationListener(_manager, OnExpiredTimer, RequestBucket, OnGap, Wake);
+                        _topology = RefreshListenerAsync(_listener);
                     }
                     if (now >= nextHeartbeat)
                     {
@@ -265,6 +275,22 @@ internal sealed partial class SessionSweeper
             var delay = TimeSpan.FromSeconds(1);
             _manager.LogSweepFailed(ex, delay);
             RequestFullSweepAfter(delay);
+        }
+    }
+
+    private async Task RefreshListenerAsync(ExpiryNotificationListener listener)
+    {
+        try
+        {
+            await listener.RefreshAsync().WaitAsync(RedisTimeout, _stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (IsTransient(ex))
+        {
+            // Missing a master's events only delays its terminations until the schedule or the sweep: retry soon.
+            Log.ListenerRefreshFailed(_manager.Logger, ex);
         }
     }
 

@@ -241,8 +241,24 @@ internal sealed partial class TerminationPipeline
     {
         var expired = 0;
         var before = Handled;
+        Exception? failure = null;
         await Parallel.ForEachAsync(SessionKeys.AllBuckets(), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = stop },
-            async (bucket, ct) => Interlocked.Add(ref expired, await SweepBucketAsync(bucket, ct, callbacks).ConfigureAwait(false))).ConfigureAwait(false);
+            async (bucket, ct) =>
+            {
+                try
+                {
+                    Interlocked.Add(ref expired, await SweepBucketAsync(bucket, ct, callbacks).ConfigureAwait(false));
+                }
+                catch (Exception ex) when (ex is SessionStoreUnavailableException || RedisConnector.IsUnavailable(ex))
+                {
+                    // One unreachable master (a cluster mid-failover) must not keep the other buckets from being swept.
+                    Interlocked.CompareExchange(ref failure, ex, null);
+                }
+            }).ConfigureAwait(false);
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
         return (expired, (int)(Handled - before));
     }
 
