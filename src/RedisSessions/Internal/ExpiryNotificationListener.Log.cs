@@ -16,6 +16,9 @@ internal sealed partial class ExpiryNotificationListener
         [LoggerMessage(112, LogLevel.Information, "Expiry listener reconnected to {Endpoint}; sweeping every bucket for what was missed meanwhile", EventName = "ListenerConnectionRestored")]
         public static partial void MasterBack(ILogger logger, string endpoint);
 
+        [LoggerMessage(115, LogLevel.Warning, "Keyspace notifications for expired keys are off on {Endpoint} (notify-keyspace-events is \"{Flags}\"). Add 'notify-keyspace-events Ex' to redis.conf (or set RedisSessions:ConfigureKeyspaceNotifications=true where CONFIG is allowed). Nothing is lost meanwhile: the deadline schedule and the sweep still end every session", EventName = "NotificationsOff")]
+        public static partial void NotificationsOff(ILogger logger, string endpoint, string flags);
+
         [LoggerMessage(113, LogLevel.Information, "Turned keyspace notifications for expired keys on at {Endpoint}: notify-keyspace-events \"{Flags}\" -> \"{NewFlags}\" (ConfigureKeyspaceNotifications). Put 'notify-keyspace-events Ex' in redis.conf to keep it across restarts", EventName = "NotificationsTurnedOn")]
         public static partial void NotificationsTurnedOn(ILogger logger, string endpoint, string flags, string newFlags);
 

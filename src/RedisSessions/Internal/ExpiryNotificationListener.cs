@@ -229,7 +229,7 @@ internal sealed partial class ExpiryNotificationListener : IAsyncDisposable
             }
             if (!_manager.Settings.ConfigureKeyspaceNotifications)
             {
-                _manager.LogNotificationsOff(name, flags);
+                Log.NotificationsOff(_manager.Logger, name, flags);
                 return;
             }
             var wanted = WithExpiredEvents(flags);
