@@ -22,7 +22,12 @@ public static class RedisSessionsServiceCollectionExtensions
     public static IRedisSessionsBuilder AddRedisSessions(this IServiceCollection services, Action<SessionOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.SectionName);
+        var options = services.AddOptions<SessionOptions>();
+        // Bind the "RedisSessions" section when the container has an IConfiguration (every host does); a bare
+        // ServiceCollection without one still works with the configure delegate alone.
+        services.AddSingleton<IConfigureOptions<SessionOptions>>(provider => new ConfigureNamedOptions<SessionOptions>(
+            Options.Options.DefaultName,
+            settings => provider.GetService<IConfiguration>()?.GetSection(SessionOptions.SectionName).Bind(settings)));
         if (configure is not null)
         {
             options.Configure(configure);
