@@ -7,10 +7,12 @@ namespace RedisSessions;
 public sealed class Session
 {
     private readonly SessionManager? _manager;
+    private SessionRecord _record;
 
     internal Session(SessionManager? manager, SessionRecord record)
     {
         _manager = manager;
+        _record = record;
         SessionId = record.SessionId;
         UserId = record.UserId;
         CreatedAt = record.CreatedAt;
@@ -66,13 +68,13 @@ public sealed class Session
     /// <summary>Records activity now (sliding the expiry). False when the session is gone.</summary>
     public async Task<bool> UpdateActivityAsync(CancellationToken cancellationToken = default)
     {
-        var updated = await Manager.TouchAsync(SessionId, cancellationToken).ConfigureAwait(false);
-        if (updated is null)
+        var slide = await Manager.TouchAsync(SessionId, cancellationToken).ConfigureAwait(false);
+        if (slide is not { } s)
         {
             IsTerminated = true;
             return false;
         }
-        Apply(updated);
+        Apply(_record.WithExpiry(s.ExpiryOffset, s.LastOffset));
         return true;
     }
 
@@ -81,13 +83,14 @@ public sealed class Session
     /// <exception cref="SessionDataTooLargeException">The data would exceed <see cref="SessionOptions.MaxDataBytes"/>.</exception>
     public async Task SetDataAsync(string key, string value, CancellationToken cancellationToken = default)
     {
-        var updated = await Manager.SetDataAsync(SessionId, key, value, cancellationToken).ConfigureAwait(false);
-        if (updated is null)
+        var slide = await Manager.SetDataAsync(SessionId, key, value, cancellationToken).ConfigureAwait(false);
+        if (slide is not { } s)
         {
             IsTerminated = true;
             throw new SessionException("The session has ended (expired or terminated); its data can't be changed.");
         }
-        Apply(updated);
+        var data = new Dictionary<string, string>(Data, StringComparer.Ordinal) { [key] = value };
+        Apply(_record.WithExpiry(s.ExpiryOffset, s.LastOffset), data);
     }
 
     /// <summary>Removes one data value in Redis (counts as activity). False when the key was absent.</summary>
@@ -95,13 +98,15 @@ public sealed class Session
     public async Task<bool> RemoveDataAsync(string key, CancellationToken cancellationToken = default)
     {
         var had = Data.ContainsKey(key);
-        var updated = await Manager.RemoveDataAsync(SessionId, key, cancellationToken).ConfigureAwait(false);
-        if (updated is null)
+        var slide = await Manager.RemoveDataAsync(SessionId, key, cancellationToken).ConfigureAwait(false);
+        if (slide is not { } s)
         {
             IsTerminated = true;
             throw new SessionException("The session has ended (expired or terminated); its data can't be changed.");
         }
-        Apply(updated);
+        var data = new Dictionary<string, string>(Data, StringComparer.Ordinal);
+        data.Remove(key);
+        Apply(_record.WithExpiry(s.ExpiryOffset, s.LastOffset), data);
         return had;
     }
 
@@ -133,12 +138,15 @@ public sealed class Session
 
     internal void MarkTerminated() => IsTerminated = true;
 
-    internal void Apply(SessionRecord record)
+    /// <summary>Takes what Redis returned; <paramref name="data"/> replaces the data when the answer did not carry it
+    /// (a data write returns only the new expiry: the data is what this snapshot had plus the change).</summary>
+    internal void Apply(SessionRecord record, IReadOnlyDictionary<string, string>? data = null)
     {
+        _record = record;
         SessionId = record.SessionId;
         LastActivity = record.LastActivity;
         ExpiresAt = record.ExpiresAt;
         AbsoluteExpiresAt = record.AbsoluteExpiresAt;
-        Data = record.Data;
+        Data = data ?? record.Data;
     }
 }

@@ -21,9 +21,11 @@ public sealed partial class SessionManager : IAsyncDisposable
     private readonly SessionKeys _keys;
     private readonly ILogger _logger;
     private readonly TerminationPipeline _terminations;
+    private readonly NodeRegistry _nodes;
     private SessionSweeper? _sweeper;
     private readonly SessionIdTracker? _ownSessions;
     private long _created;
+    private readonly RedisValue _pendingChannel;
     private int _shutdown;
 
     /// <summary>Creates a manager over an existing connection (which it does not dispose).</summary>
@@ -58,6 +60,8 @@ public sealed partial class SessionManager : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         TimeProvider = timeProvider ?? TimeProvider.System;
         _terminations = new TerminationPipeline(this);
+        _nodes = new NodeRegistry(this);
+        _pendingChannel = (string)_keys.PendingChannel!;
         if (_options.TerminateOnShutdown)
         {
             _ownSessions = new SessionIdTracker();
@@ -130,6 +134,8 @@ public sealed partial class SessionManager : IAsyncDisposable
     internal SessionOptions Settings => _options;
     internal IDatabase Db => _redis.GetDatabase();
     internal TerminationPipeline Terminations => _terminations;
+    internal NodeRegistry Nodes => _nodes;
+    internal TimeSpan Idle => _options.InactiveTimeout;
     internal long NowMs => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>Creates a session for <paramref name="userId"/>, enforcing <see cref="SessionOptions.MaxSessionsPerUser"/>
@@ -155,21 +161,29 @@ public sealed partial class SessionManager : IAsyncDisposable
 
         var bucket = SessionKeys.BucketOf(userId);
         var now = NowMs;
-        var absolute = _options.AbsoluteTimeout is { } abs ? now + (long)abs.TotalMilliseconds : 0;
+        var absolute = _options.AbsoluteTimeout is { } abs ? (long)abs.TotalMilliseconds : 0;
         var claimUntil = _terminations.ClaimUntil(now);
+        var nodeId = await _nodes.OwnIdAsync().ConfigureAwait(false);
         for (var attempt = 0; ; attempt++)
         {
             var sessionId = SessionKeys.NewSessionId(bucket);
-            var args = new List<RedisValue>(11 + values.Count)
-            {
-                sessionId, userId, now, (long)_options.InactiveTimeout.TotalMilliseconds, absolute,
-                _options.MaxSessionsPerUser, _options.LimitPolicy == SessionLimitPolicy.RejectNew ? "reject" : "evict",
-                RetentionMs, _options.NodeName, claimUntil, (string)_keys.PendingChannel!,
-            };
-            args.AddRange(values);
-            var result = await RunAsync("create", () => Db.ScriptEvaluateAsync(SessionScripts.Create,
-                [_keys.Session(bucket, sessionId), _keys.Timer(bucket, sessionId), _keys.UserIndex(bucket, userId),
-                 _keys.Expiry(bucket), _keys.Pending(bucket), _keys.Users(bucket)], [.. args])).ConfigureAwait(false);
+            var args = new RedisValue[12 + values.Count];
+            args[0] = sessionId;
+            args[1] = userId;
+            args[2] = now;
+            args[3] = (long)_options.InactiveTimeout.TotalMilliseconds;
+            args[4] = absolute;
+            args[5] = _options.MaxSessionsPerUser;
+            args[6] = _options.LimitPolicy == SessionLimitPolicy.RejectNew ? "reject" : "evict";
+            args[7] = RetentionMs;
+            args[8] = _options.NodeName;
+            args[9] = claimUntil;
+            args[10] = _pendingChannel;
+            args[11] = nodeId;
+            values.CopyTo(args, 12);
+            var result = await RunAsync("create", () => SessionScripts.Create.EvaluateAsync(Db,
+                [_keys.Session(bucket, sessionId), _keys.Users(bucket), _keys.Expiry(bucket), _keys.Due(bucket), _keys.Pending(bucket),
+                 _keys.Count(bucket)], args)).ConfigureAwait(false);
             var items = (RedisResult[])result!;
             var status = (string)items[0]!;
             if (status == "exists" && attempt < 3)
@@ -193,10 +207,14 @@ public sealed partial class SessionManager : IAsyncDisposable
             {
                 SessionId = sessionId,
                 UserId = userId,
+                CreatedMs = now,
+                ExpiryOffset = expires - now,
+                AbsoluteOffset = absolute > 0 ? absolute : -1,
+                NodeId = nodeId,
                 CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(now),
                 LastActivity = DateTimeOffset.FromUnixTimeMilliseconds(now),
                 ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(expires),
-                AbsoluteExpiresAt = absolute > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(absolute) : null,
+                AbsoluteExpiresAt = absolute > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(now + absolute) : null,
                 IdleTimeout = _options.InactiveTimeout,
                 Node = _options.NodeName,
                 Data = data is null ? new Dictionary<string, string>() : new Dictionary<string, string>(data, StringComparer.Ordinal),
@@ -223,26 +241,42 @@ public sealed partial class SessionManager : IAsyncDisposable
         }
         var started = Stopwatch.GetTimestamp();
         var resolution = (long)_options.EffectiveActivityResolution.TotalMilliseconds;
-        SessionRecord? record;
-        if (resolution > 0)
+        // One HGETALL. The expiry is written only when sliding it would move it by at least the resolution; then one
+        // small script re-checks and slides.
+        var entries = await RunAsync("get", () => Db.HashGetAllAsync(_keys.Session(bucket, sessionId))).ConfigureAwait(false);
+        var record = SessionRecord.FromHash(sessionId, entries, _options.InactiveTimeout);
+        if (record is null)
         {
-            // Fast path: one HGETALL. Activity is written only when the recorded one is older than the resolution.
-            var entries = await RunAsync("get", () => Db.HashGetAllAsync(_keys.Session(bucket, sessionId))).ConfigureAwait(false);
-            record = SessionRecord.FromHash(sessionId, entries);
-            if (record is null)
-            {
-                return null;
-            }
-            var now = NowMs;
-            if (record.ExpiresAt.ToUnixTimeMilliseconds() > now && now - record.LastActivity.ToUnixTimeMilliseconds() < resolution)
-            {
-                Record("get", started);
-                return new Session(this, record);
-            }
+            return null;
         }
-        record = await TouchCoreAsync(bucket, sessionId, resolution, cancellationToken).ConfigureAwait(false);
+        var now = NowMs;
+        if (record.ExpiresMs > now && !SlideDue(record, now, resolution))
+        {
+            await _nodes.ResolveAsync(record).ConfigureAwait(false);
+            Record("get", started);
+            return new Session(this, record);
+        }
+        var slid = await TouchCoreAsync(bucket, sessionId, resolution, cancellationToken).ConfigureAwait(false);
         Record("get", started);
-        return record is null ? null : new Session(this, record);
+        if (slid is not { } s)
+        {
+            return null;
+        }
+        record = record.WithExpiry(s.ExpiryOffset, s.LastOffset);
+        await _nodes.ResolveAsync(record).ConfigureAwait(false);
+        return new Session(this, record);
+    }
+
+    /// <summary>Whether sliding the expiry now would move it by at least <paramref name="resolutionMs"/> (mirrors the
+    /// <c>slide</c> function of the scripts).</summary>
+    private bool SlideDue(SessionRecord record, long now, long resolutionMs)
+    {
+        var target = now + (long)_options.InactiveTimeout.TotalMilliseconds - record.CreatedMs;
+        if (record.AbsoluteOffset >= 0 && record.AbsoluteOffset < target)
+        {
+            target = record.AbsoluteOffset;
+        }
+        return target > record.ExpiryOffset && target - record.ExpiryOffset >= resolutionMs;
     }
 
     /// <summary>Reads a session without counting it as activity (for admin tools). Null when unknown, expired or terminated.</summary>
@@ -255,8 +289,13 @@ public sealed partial class SessionManager : IAsyncDisposable
             return null;
         }
         var entries = await RunAsync("peek", () => Db.HashGetAllAsync(_keys.Session(bucket, sessionId))).ConfigureAwait(false);
-        var record = SessionRecord.FromHash(sessionId, entries);
-        return record is null || record.ExpiresAt.ToUnixTimeMilliseconds() <= NowMs ? null : new Session(this, record);
+        var record = SessionRecord.FromHash(sessionId, entries, _options.InactiveTimeout);
+        if (record is null || record.ExpiresMs <= NowMs)
+        {
+            return null;
+        }
+        await _nodes.ResolveAsync(record).ConfigureAwait(false);
+        return new Session(this, record);
     }
 
     /// <summary>The user's live sessions, oldest first. Reads the user's index, never the keyspace; does not count as activity.</summary>
@@ -265,19 +304,20 @@ public sealed partial class SessionManager : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         cancellationToken.ThrowIfCancellationRequested();
         var now = NowMs;
-        var result = await RunAsync("list-user", () => Db.ScriptEvaluateAsync(SessionScripts.ListUser,
-            [_keys.UserIndex(userId)], [now])).ConfigureAwait(false);
+        var result = await RunAsync("list-user", () => SessionScripts.ListUser.EvaluateAsync(Db,
+            [_keys.Users(SessionKeys.BucketOf(userId))], [userId, now])).ConfigureAwait(false);
         var items = (RedisResult[])result!;
         var sessions = new List<Session>(items.Length / 2);
         for (var i = 0; i + 1 < items.Length; i += 2)
         {
-            var record = SessionRecord.FromResult((string)items[i]!, items[i + 1]);
-            if (record is not null && record.UserId == userId && record.ExpiresAt.ToUnixTimeMilliseconds() > now)
+            var record = SessionRecord.FromResult((string)items[i]!, items[i + 1], _options.InactiveTimeout);
+            if (record is not null && record.UserId == userId && record.ExpiresMs > now)
             {
+                await _nodes.ResolveAsync(record).ConfigureAwait(false);
                 sessions.Add(new Session(this, record));
             }
         }
-        sessions.Sort((a, b) => a.CreatedAt.CompareTo(b.CreatedAt) is var c && c != 0 ? c : string.CompareOrdinal(a.SessionId, b.SessionId));
+        // The index lists a user's sessions in creation order.
         return sessions;
     }
 
@@ -286,7 +326,7 @@ public sealed partial class SessionManager : IAsyncDisposable
     public async Task<bool> UpdateSessionActivityAsync(string sessionId, CancellationToken cancellationToken = default) =>
         await TouchAsync(sessionId, cancellationToken).ConfigureAwait(false) is not null;
 
-    internal async Task<SessionRecord?> TouchAsync(string sessionId, CancellationToken cancellationToken)
+    internal async Task<Slide?> TouchAsync(string sessionId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
         cancellationToken.ThrowIfCancellationRequested();
@@ -300,30 +340,30 @@ public sealed partial class SessionManager : IAsyncDisposable
         return record;
     }
 
-    private async Task<SessionRecord?> TouchCoreAsync(string bucket, string sessionId, long resolutionMs, CancellationToken cancellationToken)
+    private async Task<Slide?> TouchCoreAsync(string bucket, string sessionId, long resolutionMs, CancellationToken cancellationToken)
     {
         var now = NowMs;
-        var result = await RunAsync("touch", () => Db.ScriptEvaluateAsync(SessionScripts.Touch,
-            [_keys.Session(bucket, sessionId), _keys.Timer(bucket, sessionId), _keys.Expiry(bucket)],
-            [sessionId, now, RetentionMs, resolutionMs, _options.NodeName, _terminations.ClaimUntil(now), (string)_keys.PendingChannel!])).ConfigureAwait(false);
-        var record = await ReadFieldsAnswerAsync(bucket, sessionId, (RedisResult[])result!, cancellationToken).ConfigureAwait(false);
-        if (record is not null)
+        var result = await RunAsync("touch", () => SessionScripts.Touch.EvaluateAsync(Db, [_keys.Session(bucket, sessionId)],
+            [sessionId, now, (long)_options.InactiveTimeout.TotalMilliseconds, RetentionMs, resolutionMs, _options.NodeName,
+             _terminations.ClaimUntil(now), _pendingChannel])).ConfigureAwait(false);
+        var slide = await ReadSlideAnswerAsync(bucket, sessionId, (RedisResult[])result!, cancellationToken).ConfigureAwait(false);
+        if (slide is not null)
         {
-            Log.SessionRenewed(_logger, sessionId, record.ExpiresAt);
+            Log.SessionRenewed(_logger, sessionId, slide.Value.ExpiresAt);
         }
-        return record;
+        return slide;
     }
 
     /// <summary>Sets one data value (counts as activity). Null when the session is gone.</summary>
     /// <exception cref="SessionDataTooLargeException">The data would exceed <see cref="SessionOptions.MaxDataBytes"/>; nothing was written.</exception>
-    internal Task<SessionRecord?> SetDataAsync(string sessionId, string key, string value, CancellationToken cancellationToken)
+    internal Task<Slide?> SetDataAsync(string sessionId, string key, string value, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
         return ChangeDataAsync(sessionId, "set", [key, value], cancellationToken);
     }
 
-    internal Task<SessionRecord?> RemoveDataAsync(string sessionId, string key, CancellationToken cancellationToken)
+    internal Task<Slide?> RemoveDataAsync(string sessionId, string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         return ChangeDataAsync(sessionId, "remove", [key], cancellationToken);
@@ -338,7 +378,7 @@ public sealed partial class SessionManager : IAsyncDisposable
         return await ChangeDataAsync(sessionId, "set", [.. args], cancellationToken).ConfigureAwait(false) is not null;
     }
 
-    private async Task<SessionRecord?> ChangeDataAsync(string sessionId, string operation, RedisValue[] arguments, CancellationToken cancellationToken)
+    private async Task<Slide?> ChangeDataAsync(string sessionId, string operation, RedisValue[] arguments, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
         cancellationToken.ThrowIfCancellationRequested();
@@ -360,22 +400,27 @@ public sealed partial class SessionManager : IAsyncDisposable
             }
         }
         var now = NowMs;
-        var args = new List<RedisValue>(8 + arguments.Length)
-        {
-            sessionId, now, RetentionMs, _options.NodeName, _terminations.ClaimUntil(now), (string)_keys.PendingChannel!,
-            _options.MaxDataBytes, operation,
-        };
-        args.AddRange(arguments);
-        var result = await RunAsync("set-data", () => Db.ScriptEvaluateAsync(SessionScripts.SetData,
-            [_keys.Session(bucket, sessionId), _keys.Timer(bucket, sessionId), _keys.Expiry(bucket)], [.. args])).ConfigureAwait(false);
+        var args = new RedisValue[10 + arguments.Length];
+        args[0] = sessionId;
+        args[1] = now;
+        args[2] = (long)_options.InactiveTimeout.TotalMilliseconds;
+        args[3] = RetentionMs;
+        args[4] = (long)_options.EffectiveActivityResolution.TotalMilliseconds;
+        args[5] = _options.NodeName;
+        args[6] = _terminations.ClaimUntil(now);
+        args[7] = _pendingChannel;
+        args[8] = _options.MaxDataBytes;
+        args[9] = operation;
+        arguments.CopyTo(args, 10);
+        var result = await RunAsync("set-data", () => SessionScripts.SetData.EvaluateAsync(Db, [_keys.Session(bucket, sessionId)], args)).ConfigureAwait(false);
         var items = (RedisResult[])result!;
         if ((string)items[0]! == "too_large")
         {
             throw new SessionDataTooLargeException((long)items[1], _options.MaxDataBytes);
         }
-        var record = await ReadFieldsAnswerAsync(bucket, sessionId, items, cancellationToken).ConfigureAwait(false);
+        var slide = await ReadSlideAnswerAsync(bucket, sessionId, items, cancellationToken).ConfigureAwait(false);
         Record("set-data", started);
-        return record;
+        return slide;
     }
 
     /// <summary>Terminates a session (reason <see cref="TerminationReason.Terminated"/>); the callbacks have run when this
@@ -395,9 +440,9 @@ public sealed partial class SessionManager : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         var now = NowMs;
         var claimUntil = _terminations.ClaimUntil(now);
-        var result = await RunAsync("terminate", () => Db.ScriptEvaluateAsync(SessionScripts.Terminate,
-            [_keys.Session(bucket, sessionId), _keys.Timer(bucket, sessionId), _keys.Expiry(bucket), _keys.Pending(bucket), _keys.Ended(bucket, sessionId)],
-            [sessionId, now, TerminationReasonNames.ToWire(reason), RetentionMs, _options.NodeName, claimUntil, (string)_keys.PendingChannel!])).ConfigureAwait(false);
+        var result = await RunAsync("terminate", () => SessionScripts.Terminate.EvaluateAsync(Db,
+            [_keys.Session(bucket, sessionId), _keys.Users(bucket), _keys.Expiry(bucket), _keys.Pending(bucket), _keys.Ended(bucket, sessionId), _keys.Count(bucket)],
+            [sessionId, now, TerminationReasonNames.ToWire(reason), RetentionMs, _options.NodeName, claimUntil, _pendingChannel])).ConfigureAwait(false);
         var items = (RedisResult[])result!;
         if ((string)items[0]! == "gone")
         {
@@ -406,7 +451,7 @@ public sealed partial class SessionManager : IAsyncDisposable
         _ownSessions?.Remove(sessionId);
         if (items.Length > 1)
         {
-            await _terminations.HandleAsync(bucket, sessionId, items[1], cancellationToken).ConfigureAwait(false);
+            await _terminations.HandleSnapshotsAsync(bucket, items, 1, cancellationToken).ConfigureAwait(false);
         }
         Record("terminate", started);
         return true;
@@ -423,9 +468,9 @@ public sealed partial class SessionManager : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var bucket = SessionKeys.BucketOf(userId);
         var now = NowMs;
-        var result = await RunAsync("terminate-user", () => Db.ScriptEvaluateAsync(SessionScripts.TerminateUser,
-            [_keys.UserIndex(bucket, userId), _keys.Expiry(bucket), _keys.Pending(bucket), _keys.Users(bucket)],
-            [now, TerminationReasonNames.ToWire(reason), RetentionMs, _options.NodeName, _terminations.ClaimUntil(now), (string)_keys.PendingChannel!, exceptSessionId ?? string.Empty])).ConfigureAwait(false);
+        var result = await RunAsync("terminate-user", () => SessionScripts.TerminateUser.EvaluateAsync(Db,
+            [_keys.Users(bucket), _keys.Expiry(bucket), _keys.Pending(bucket), _keys.Count(bucket)],
+            [userId, now, TerminationReasonNames.ToWire(reason), RetentionMs, _options.NodeName, _terminations.ClaimUntil(now), _pendingChannel, exceptSessionId ?? string.Empty])).ConfigureAwait(false);
         var items = (RedisResult[])result!;
         await _terminations.HandleSnapshotsAsync(bucket, items, 1, cancellationToken).ConfigureAwait(false);
         return (int)items[0];
@@ -447,9 +492,9 @@ public sealed partial class SessionManager : IAsyncDisposable
         {
             var newId = SessionKeys.NewSessionId(bucket);
             var now = NowMs;
-            var result = await RunAsync("rotate", () => Db.ScriptEvaluateAsync(SessionScripts.Rotate,
-                [_keys.Session(bucket, sessionId), _keys.Session(bucket, newId), _keys.Timer(bucket, sessionId), _keys.Timer(bucket, newId), _keys.Expiry(bucket)],
-                [sessionId, newId, now, RetentionMs, _options.NodeName, _terminations.ClaimUntil(now), (string)_keys.PendingChannel!])).ConfigureAwait(false);
+            var result = await RunAsync("rotate", () => SessionScripts.Rotate.EvaluateAsync(Db,
+                [_keys.Session(bucket, sessionId), _keys.Session(bucket, newId)],
+                [sessionId, newId, now, (long)_options.InactiveTimeout.TotalMilliseconds, RetentionMs, _options.NodeName, _terminations.ClaimUntil(now), _pendingChannel])).ConfigureAwait(false);
             var items = (RedisResult[])result!;
             if ((string)items[0]! == "exists" && attempt < 3)
             {
@@ -487,8 +532,8 @@ public sealed partial class SessionManager : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var now = NowMs;
         var db = Db;
-        var tasks = SessionKeys.AllBuckets().Select(b => db.ScriptEvaluateAsync(SessionScripts.BucketStats,
-            [_keys.Expiry(b), _keys.Pending(b), _keys.Users(b)], [now])).ToArray();
+        var tasks = SessionKeys.AllBuckets().Select(b => SessionScripts.BucketStats.EvaluateAsync(db,
+            [_keys.Expiry(b), _keys.Pending(b), _keys.Users(b), _keys.Count(b)], [now])).ToArray();
         var results = await RunAsync("stats", () => Task.WhenAll(tasks)).ConfigureAwait(false);
         long live = 0, overdue = 0, pending = 0, users = 0;
         foreach (var result in results)
@@ -565,18 +610,38 @@ public sealed partial class SessionManager : IAsyncDisposable
 
     private void ThrowIfShutDown() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _shutdown) != 0, this);
 
+    /// <summary>The expiry offset and last activity offset (-1: derived) a slide left; see <see cref="SessionRecord"/>.</summary>
+    internal readonly record struct Slide(long ExpiryOffset, long LastOffset, long CreatedMs)
+    {
+        public DateTimeOffset ExpiresAt => DateTimeOffset.FromUnixTimeMilliseconds(CreatedMs + ExpiryOffset);
+    }
+
+    /// <summary>Interprets {'ok', expiry offset, last offset} | {'gone'} | {'expired', snapshot?}.</summary>
+    private async Task<Slide?> ReadSlideAnswerAsync(string bucket, string sessionId, RedisResult[] items, CancellationToken cancellationToken)
+    {
+        var status = (string)items[0]!;
+        if (status == "ok")
+        {
+            return new Slide((long)items[1], (long)items[2], (long)items[3]);
+        }
+        await ReadFieldsAnswerAsync(bucket, sessionId, items, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
     /// <summary>Interprets {'ok', fields} | {'gone'} | {'expired', snapshot?} | {'exists'}.</summary>
     private async Task<SessionRecord?> ReadFieldsAnswerAsync(string bucket, string sessionId, RedisResult[] items, CancellationToken cancellationToken)
     {
         switch ((string)items[0]!)
         {
             case "ok":
-                return SessionRecord.FromResult(sessionId, items[1]);
-            case "expired":
-                if (items.Length > 1 && !items[1].IsNull)
+                var record = SessionRecord.FromResult(sessionId, items[1], _options.InactiveTimeout);
+                if (record is not null)
                 {
-                    await _terminations.HandleAsync(bucket, sessionId, items[1], cancellationToken).ConfigureAwait(false);
+                    await _nodes.ResolveAsync(record).ConfigureAwait(false);
                 }
+                return record;
+            case "expired":
+                await _terminations.HandleSnapshotsAsync(bucket, items, 1, cancellationToken).ConfigureAwait(false);
                 return null;
             case "gone":
                 return null;

@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace RedisSessions.Internal;
 
 /// <summary>
-/// Subscribes to keyspace "expired" events on every master and turns expired timer keys into bucket sweeps. Keyspace
+/// Subscribes to keyspace "expired" events on every master and turns expired bucket due keys into bucket sweeps. Keyspace
 /// events are node-local on Redis Cluster (only the master that expires a key publishes it), so each master gets a
 /// dedicated connection that talks to that node alone: CLUSTER and INFO are left out of its command map, which keeps
 /// StackExchange.Redis from treating the node as part of a cluster and moving the subscription elsewhere. The set of
@@ -18,7 +18,7 @@ internal sealed partial class ExpiryNotificationListener : IAsyncDisposable
 {
     private static readonly HashSet<string> StandaloneOnly = new(StringComparer.OrdinalIgnoreCase) { "CLUSTER", "INFO" };
     private readonly SessionManager _manager;
-    private readonly Action<string> _onExpiredTimer;
+    private readonly Action<string> _onExpiredDue;
     private readonly Action<string> _onPending;
     private readonly Action<string> _onGap;
     private readonly Action _onLost;
@@ -28,15 +28,15 @@ internal sealed partial class ExpiryNotificationListener : IAsyncDisposable
     private bool _refreshed;
 
     /// <param name="manager">The manager whose keys are listened to.</param>
-    /// <param name="onExpiredTimer">Called with the bucket of every expired timer key.</param>
+    /// <param name="onExpiredDue">Called with the bucket of every expired due key.</param>
     /// <param name="onPending">Called with the bucket of every termination announced on the pending channel.</param>
     /// <param name="onGap">Called with a master's endpoint when its connection came back after a loss.</param>
     /// <param name="onLost">Called when a master's connection is lost (see <see cref="Degraded"/>).</param>
-    public ExpiryNotificationListener(SessionManager manager, Action<string> onExpiredTimer, Action<string> onPending, Action<string> onGap, Action onLost)
+    public ExpiryNotificationListener(SessionManager manager, Action<string> onExpiredDue, Action<string> onPending, Action<string> onGap, Action onLost)
     {
         _onLost = onLost;
         _manager = manager;
-        _onExpiredTimer = onExpiredTimer;
+        _onExpiredDue = onExpiredDue;
         _onPending = onPending;
         _onGap = onGap;
         _pendingHandler = OnPendingMessage;
@@ -177,9 +177,9 @@ internal sealed partial class ExpiryNotificationListener : IAsyncDisposable
             var channel = new RedisChannel($"__keyevent@{_manager.Db.Database}__:expired", RedisChannel.PatternMode.Literal);
             await connection.GetSubscriber().SubscribeAsync(channel, (eventChannel, key) =>
             {
-                if (_manager.Keys.TryParseTimerKey((string?)key ?? string.Empty, out var bucket, out _))
+                if (_manager.Keys.TryParseDueKey((string?)key ?? string.Empty, out var bucket))
                 {
-                    _onExpiredTimer(bucket);
+                    _onExpiredDue(bucket);
                 }
             }).ConfigureAwait(false);
         }

@@ -9,14 +9,17 @@ namespace RedisSessions.Internal;
 /// The key schema. Every key of one user lives in one of <see cref="BucketCount"/> buckets, written as a hash tag
 /// (<c>{1a3}</c>), so all keys one operation touches share a hash slot and the same scripts run on Redis Cluster:
 /// <code>
-/// {prefix}:{b}:session:{sid}   hash  user, created, last, expires, idle, [absolute], node, data:{key}...   TTL expires + retention
-/// {prefix}:{b}:timer:{sid}     string, TTL = exactly the session's expiry: its keyspace "expired" event is the fast path
-/// {prefix}:{b}:user:{user}     zset  member sid, score expires (ms); {user} is the id itself when it is short and
-///                                    plain ([A-Za-z0-9._@+-]{1,64}), else '#' + sha1 hex of it.   TTL max expires + retention
-/// {prefix}:{b}:expiry          zset  member sid, score expires (ms): what the sweep walks
-/// {prefix}:{b}:users           int   users of the bucket with at least one session (for stats)
+/// {prefix}:{b}:session:{sid}   hash  u user, c created (Unix ms), e expiry (ms after c), n node id, [a absolute
+///                                    deadline (ms after c)], [l last activity (ms after c), once capped by a],
+///                                    .{key} data...                                    TTL expiry + retention
+/// {prefix}:{b}:users           hash  user → its session ids, oldest first, space-separated; the user is the id itself
+///                                    when short and plain ([A-Za-z0-9._@+-]{1,64}), else '#' + sha1 hex of it
+/// {prefix}:{b}:expiry          zset  user → a lower bound of its sessions' earliest expiry (Unix ms): what the sweep walks
+/// {prefix}:{b}:due             string, TTL = about the bucket's earliest expiry: its keyspace "expired" event wakes a sweep
+/// {prefix}:{b}:count           int   sessions of the bucket not ended yet (for stats)
 /// {prefix}:{b}:ended:{sid}     hash  the final snapshot plus reason, ended, attempts, claimed_by   TTL retention
 /// {prefix}:{b}:pending         zset  member sid, score = when the claim runs out (ms)
+/// {prefix}:nodes               hash  node id → node name, '=' + name → id, '#next'
 /// {prefix}:events              stream of terminations (session, user, reason, at, node), MAXLEN ~ EventStreamMaxLength
 /// {prefix}:heartbeat:{node}    hash  node, host, pid, started, last: a listening process, TTL 3 heartbeat intervals
 /// </code>
@@ -28,8 +31,17 @@ internal sealed class SessionKeys
     public const int SessionIdLength = 3 + 22;
 
     private readonly string _prefix;
+    private readonly string[] _bases;
 
-    public SessionKeys(string prefix) => _prefix = prefix;
+    public SessionKeys(string prefix)
+    {
+        _prefix = prefix;
+        _bases = new string[BucketCount];
+        for (var i = 0; i < BucketCount; i++)
+        {
+            _bases[i] = $"{prefix}:{{{BucketName(i)}}}:";
+        }
+    }
 
     public string Prefix => _prefix;
 
@@ -96,23 +108,28 @@ internal sealed class SessionKeys
 #pragma warning restore CA5350
     }
 
-    public string BucketBase(string bucket) => $"{_prefix}:{{{bucket}}}:";
+    public string BucketBase(string bucket) =>
+        bucket.Length == 3 && int.TryParse(bucket, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var n) && n < BucketCount
+            ? _bases[n]
+            : $"{_prefix}:{{{bucket}}}:";
 
-    public RedisKey Session(string bucket, string sessionId) => BucketBase(bucket) + "session:" + sessionId;
+    public RedisKey Session(string bucket, string sessionId) => string.Concat(BucketBase(bucket), "session:", sessionId);
 
-    public RedisKey Timer(string bucket, string sessionId) => BucketBase(bucket) + "timer:" + sessionId;
+    public RedisKey Ended(string bucket, string sessionId) => string.Concat(BucketBase(bucket), "ended:", sessionId);
 
-    public RedisKey Ended(string bucket, string sessionId) => BucketBase(bucket) + "ended:" + sessionId;
-
-    public RedisKey UserIndex(string bucket, string userId) => BucketBase(bucket) + "user:" + UserPart(userId);
-
-    public RedisKey UserIndex(string userId) => UserIndex(BucketOf(userId), userId);
+    /// <summary>The bucket's user index (a hash: user part → session ids).</summary>
+    public RedisKey Users(string bucket) => BucketBase(bucket) + "users";
 
     public RedisKey Expiry(string bucket) => BucketBase(bucket) + "expiry";
 
+    public RedisKey Due(string bucket) => BucketBase(bucket) + "due";
+
+    public RedisKey Count(string bucket) => BucketBase(bucket) + "count";
+
     public RedisKey Pending(string bucket) => BucketBase(bucket) + "pending";
 
-    public RedisKey Users(string bucket) => BucketBase(bucket) + "users";
+    /// <summary>The node registry (node id ↔ name).</summary>
+    public RedisKey Nodes => _prefix + ":nodes";
 
     public RedisKey Events => _prefix + ":events";
 
@@ -141,26 +158,16 @@ internal sealed class SessionKeys
         return true;
     }
 
-    /// <summary>Parses a timer key name (from a keyspace notification) back into bucket and session id.</summary>
-    public bool TryParseTimerKey(string key, out string bucket, out string sessionId)
+    /// <summary>Parses a bucket's due key name (from a keyspace notification) back into the bucket.</summary>
+    public bool TryParseDueKey(string key, out string bucket)
     {
-        bucket = sessionId = string.Empty;
+        bucket = string.Empty;
         var head = _prefix + ":{";
-        if (!key.StartsWith(head, StringComparison.Ordinal) || key.Length != head.Length + 3 + "}:timer:".Length + SessionIdLength)
+        if (!key.StartsWith(head, StringComparison.Ordinal) || key.Length != head.Length + 3 + "}:due".Length
+            || !key.EndsWith("}:due", StringComparison.Ordinal))
         {
             return false;
         }
-        var rest = key.AsSpan(head.Length);
-        if (!rest[3..].StartsWith("}:timer:", StringComparison.Ordinal))
-        {
-            return false;
-        }
-        var id = rest[(3 + "}:timer:".Length)..].ToString();
-        if (!TryParseSessionId(id, out bucket) || !rest[..3].SequenceEqual(bucket))
-        {
-            return false;
-        }
-        sessionId = id;
-        return true;
+        return TryParseBucketBase(key[_prefix.Length..], out bucket);
     }
 }

@@ -7,18 +7,18 @@ namespace RedisSessions.Internal;
 internal sealed partial class SessionSweeper
 {
     /// <summary>
-    /// The earliest moment a bucket has work: the lowest score of its expiry index (a session's deadline) or of its
+    /// The earliest moment a bucket has work: the lowest score of its expiry index (a lower bound of a session's deadline) or of its
     /// pending claims (when a claim runs out; 'now' for terminations left for any handler). Read only.
     /// KEYS: 1 expiry index, 2 pending (same bucket). Returns Unix ms, or -1 when the bucket has neither.
     /// </summary>
-    internal const string NextDueScript = """
+    internal static readonly StoredScript NextDueScript = new("next-due", """
         local e = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
         local p = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
         local due = -1
         if e[2] then due = tonumber(e[2]) end
         if p[2] and (due < 0 or tonumber(p[2]) < due) then due = tonumber(p[2]) end
         return due
-        """;
+        """);
 
     private RedisKey[][]? _bucketKeys;
 
@@ -30,7 +30,7 @@ internal sealed partial class SessionSweeper
         var reads = new Task<RedisResult>[keys.Length];
         for (var i = 0; i < keys.Length; i++)
         {
-            reads[i] = db.ScriptEvaluateAsync(NextDueScript, keys[i]);
+            reads[i] = NextDueScript.EvaluateAsync(db, keys[i]);
         }
         Exception? failure = null;
         try
@@ -72,7 +72,7 @@ internal sealed partial class SessionSweeper
 
     private async Task<long> NextDueAsync(string bucket)
     {
-        var result = await _manager.Db.ScriptEvaluateAsync(NextDueScript, [_manager.Keys.Expiry(bucket), _manager.Keys.Pending(bucket)]).ConfigureAwait(false);
+        var result = await NextDueScript.EvaluateAsync(_manager.Db, [_manager.Keys.Expiry(bucket), _manager.Keys.Pending(bucket)]).ConfigureAwait(false);
         return (long)result;
     }
 

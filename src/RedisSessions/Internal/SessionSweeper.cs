@@ -15,8 +15,8 @@ namespace RedisSessions.Internal;
 /// <item>In a process with termination callbacks, the deadline schedule: every
 /// <see cref="SessionOptions.DeadlineRefreshInterval"/> it reads each bucket's earliest deadline (session expiry or
 /// claim timeout) and sweeps that bucket when it comes, so sessions end at their time whatever Redis's expiry cycle
-/// does with the timer keys.</item>
-/// <item>Also with callbacks: the expiry listener (keyspace events of timer keys on every master, and the pending
+/// does with the bucket due keys.</item>
+/// <item>Also with callbacks: the expiry listener (keyspace events of the buckets' due keys on every master, and the pending
 /// channel on which processes announce terminations they left for others) and the heartbeat key.</item>
 /// </list>
 /// Bucket sweeps run on a small pool of workers; a bucket requested again while queued is swept once.
@@ -164,7 +164,7 @@ internal sealed partial class SessionSweeper
                         // up the deadline schedule of the buckets on the other masters.
                         lastTopology = now;
                         nextTopology = now + Ticks(_listener?.Degraded == true ? DegradedTopologyInterval : TopologyInterval);
-                        _listener ??= new ExpiryNotificationListener(_manager, OnExpiredTimer, RequestBucket, OnGap, Wake);
+                        _listener ??= new ExpiryNotificationListener(_manager, OnExpiredDue, RequestBucket, OnGap, Wake);
                         _topology = RefreshListenerAsync(_listener);
                     }
                     if (now >= nextHeartbeat)
@@ -303,9 +303,9 @@ internal sealed partial class SessionSweeper
             }
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
-    /// <summary>A timer key expired on some master. While the deadline schedule is healthy it has ended that session
-    /// already (or is about to): the event only matters when the schedule is off or failing.</summary>
-    private void OnExpiredTimer(string bucket)
+    /// <summary>A bucket's due key expired on some master. While the deadline schedule is healthy it has swept that
+    /// bucket already (or is about to): the event only matters when the schedule is off or failing.</summary>
+    private void OnExpiredDue(string bucket)
     {
         if (RefreshEnabled && Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastRefreshOk)) < Settings.DeadlineRefreshInterval * 3)
         {

@@ -69,17 +69,13 @@ internal sealed partial class TerminationPipeline
         }
         if (work.Count == 1)
         {
-            await DispatchAsync(bucket, work[0].SessionId, SessionRecord.FromFlat(work[0].SessionId, work[0].Fields), cancellationToken).ConfigureAwait(false);
+            await DispatchAsync(bucket, work[0].SessionId, SessionRecord.FromFlat(work[0].SessionId, work[0].Fields, _manager.Idle), cancellationToken).ConfigureAwait(false);
             return;
         }
         // Every claimed snapshot is dispatched (run, or released when stopping): the loop itself is never cancelled.
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = CallbackParallelism, CancellationToken = CancellationToken.None },
-            async (item, _) => await DispatchAsync(bucket, item.SessionId, SessionRecord.FromFlat(item.SessionId, item.Fields), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            async (item, _) => await DispatchAsync(bucket, item.SessionId, SessionRecord.FromFlat(item.SessionId, item.Fields, _manager.Idle), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
     }
-
-    /// <summary>Handles one snapshot given as a flat field list.</summary>
-    public Task HandleAsync(string bucket, string sessionId, RedisResult snapshot, CancellationToken cancellationToken) =>
-        DispatchAsync(bucket, sessionId, SessionRecord.FromResult(sessionId, snapshot), cancellationToken);
 
     private async Task DispatchAsync(string bucket, string sessionId, SessionRecord? record, CancellationToken cancellationToken)
     {
@@ -88,8 +84,17 @@ internal sealed partial class TerminationPipeline
         if (record is null)
         {
             // The snapshot has no user: it was damaged outside RedisSessions. Nothing to hand to callbacks.
-            await db.ScriptEvaluateAsync(SessionScripts.Ack, [keys.Pending(bucket), keys.Ended(bucket, sessionId)], [sessionId]).ConfigureAwait(false);
+            await SessionScripts.Ack.EvaluateAsync(db, [keys.Pending(bucket), keys.Ended(bucket, sessionId)], [sessionId]).ConfigureAwait(false);
             return;
+        }
+        try
+        {
+            await _manager.Nodes.ResolveAsync(record).ConfigureAwait(false);
+        }
+        catch (SessionStoreUnavailableException)
+        {
+            // The creating node's name is cosmetic: run the callbacks with the id rather than not at all.
+            record.Node = "#" + record.NodeId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         _inFlight.TryAdd((bucket, sessionId), 0);
         try
@@ -175,7 +180,7 @@ internal sealed partial class TerminationPipeline
         try
         {
             var keys = _manager.Keys;
-            await _manager.Db.ScriptEvaluateAsync(SessionScripts.Ack, [keys.Pending(bucket), keys.Ended(bucket, sessionId)], [sessionId]).ConfigureAwait(false);
+            await SessionScripts.Ack.EvaluateAsync(_manager.Db, [keys.Pending(bucket), keys.Ended(bucket, sessionId)], [sessionId]).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (IsTransient(ex))
@@ -194,7 +199,7 @@ internal sealed partial class TerminationPipeline
         }
         try
         {
-            await _manager.Db.ScriptEvaluateAsync(SessionScripts.AppendEvent, [_manager.Keys.Events],
+            await SessionScripts.AppendEvent.EvaluateAsync(_manager.Db, [_manager.Keys.Events],
             [
                 max,
                 "session", record.SessionId,
@@ -220,7 +225,7 @@ internal sealed partial class TerminationPipeline
     {
         try
         {
-            await _manager.Db.ScriptEvaluateAsync(SessionScripts.Release, [_manager.Keys.Pending(bucket), _manager.Keys.Ended(bucket, sessionId)],
+            await SessionScripts.Release.EvaluateAsync(_manager.Db, [_manager.Keys.Pending(bucket), _manager.Keys.Ended(bucket, sessionId)],
                 [sessionId, _manager.NowMs, (string)_manager.Keys.PendingChannel!]).ConfigureAwait(false);
             Interlocked.Increment(ref _released);
         }
@@ -275,8 +280,8 @@ internal sealed partial class TerminationPipeline
         {
             stop.ThrowIfCancellationRequested();
             var now = _manager.NowMs;
-            var result = await _manager.RunAsync("sweep", () => _manager.Db.ScriptEvaluateAsync(SessionScripts.Sweep,
-                [keys.Expiry(bucket), keys.Pending(bucket), keys.Users(bucket)],
+            var result = await _manager.RunAsync("sweep", () => SessionScripts.Sweep.EvaluateAsync(_manager.Db,
+                [keys.Expiry(bucket), keys.Pending(bucket), keys.Users(bucket), keys.Due(bucket), keys.Count(bucket)],
                 [now, _manager.RetentionMs, _manager.Settings.NodeName, ClaimUntil(now), SweepBatch, (string)keys.PendingChannel!])).ConfigureAwait(false);
             var items = (RedisResult[])result!;
             total += (int)items[0];
