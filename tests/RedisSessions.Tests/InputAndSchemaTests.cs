@@ -25,7 +25,8 @@ public abstract class InputAndSchemaTests(RedisFixture redis) : SessionTestBase(
         Assert.Equal("v\r\n{x}", loaded.GetData("{k}*\n😀"));
         Assert.Equal([session.SessionId], (await manager.GetUserSessionsAsync(userId)).Select(s => s.SessionId));
 
-        var keys = await Redis.KeysAsync(prefix);
+        // Every key but the farm-wide node registry is in the user's bucket.
+        var keys = (await Redis.KeysAsync(prefix)).Where(k => k != $"{prefix}:nodes").ToList();
         Assert.All(keys, k => Assert.StartsWith($"{prefix}:{{{Bucket(session.SessionId)}}}:", k));
         Assert.All(keys, k => Assert.True(k.Length < 200, $"key too long: {k.Length}"));
 
@@ -111,29 +112,35 @@ public abstract class InputAndSchemaTests(RedisFixture redis) : SessionTestBase(
     }
 
     [Fact]
-    public async Task Every_per_session_and_per_user_key_has_a_ttl_and_fields_are_plain_text()
+    public async Task Every_per_session_key_has_a_ttl_fields_are_plain_text_and_logout_leaves_no_index_entry()
     {
         var prefix = NewPrefix();
         await using var manager = NewManager(prefix);
         var session = await manager.CreateSessionAsync("carol", new Dictionary<string, string> { ["theme"] = "dark" });
+        var bucketBase = $"{prefix}:{{{Bucket(session.SessionId)}}}:";
 
+        // Plain text anyone can read with redis-cli: u user, c created (Unix ms), e expiry (ms after c), n node id
+        // (named in {prefix}:nodes), data under a '.'.
         var fields = (await Db.HashGetAllAsync(SessionKey(prefix, session.SessionId))).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
-        Assert.Equal("carol", fields["user"]);
-        Assert.Equal("dark", fields["data:theme"]);
-        Assert.Equal(manager.Options.NodeName, fields["node"]);
-        Assert.Equal(session.ExpiresAt.ToUnixTimeMilliseconds().ToString(), fields["expires"]);
-        Assert.Equal(session.CreatedAt.ToUnixTimeMilliseconds().ToString(), fields["created"]);
+        Assert.Equal("carol", fields["u"]);
+        Assert.Equal("dark", fields[".theme"]);
+        Assert.Equal(session.CreatedAt.ToUnixTimeMilliseconds().ToString(), fields["c"]);
+        Assert.Equal((session.ExpiresAt - session.CreatedAt).TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture), fields["e"]);
+        Assert.Equal(manager.Options.NodeName, (string?)await Db.HashGetAsync($"{prefix}:nodes", fields["n"]));
+        Assert.Equal(session.SessionId, (string?)await Db.HashGetAsync(bucketBase + "users", "carol"));
 
+        // Only the bucket's shared structures (one entry per user) and the node registry live without a TTL.
+        var shared = new[] { bucketBase + "users", bucketBase + "expiry", bucketBase + "count", $"{prefix}:nodes" };
         foreach (var key in await Redis.KeysAsync(prefix))
         {
-            var bucketLevel = key.EndsWith(":expiry", StringComparison.Ordinal) || key.EndsWith(":users", StringComparison.Ordinal);
             var ttl = await Db.KeyTimeToLiveAsync(key);
-            Assert.True(bucketLevel || ttl is not null, $"{key} has no TTL");
+            Assert.True(shared.Contains(key) || ttl is not null, $"{key} has no TTL");
         }
 
         await session.TerminateAsync();
         var left = await Redis.KeysAsync(prefix);
-        Assert.DoesNotContain(left, k => k.Contains(":user:", StringComparison.Ordinal) || k.EndsWith(":expiry", StringComparison.Ordinal) || k.EndsWith(":users", StringComparison.Ordinal));
+        Assert.DoesNotContain(left, k => k.EndsWith(":expiry", StringComparison.Ordinal) || k.EndsWith(":users", StringComparison.Ordinal)
+            || k.EndsWith(":count", StringComparison.Ordinal) || k.Contains(":session:", StringComparison.Ordinal));
     }
 
     [Fact]

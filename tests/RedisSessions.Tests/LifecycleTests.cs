@@ -43,11 +43,12 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
         Assert.Equal(clock.GetUtcNow().AddMinutes(10).ToUnixTimeMilliseconds(), used!.ExpiresAt.ToUnixTimeMilliseconds());
         Assert.Equal(clock.GetUtcNow().ToUnixTimeMilliseconds(), used.LastActivity.ToUnixTimeMilliseconds());
 
-        // Redis enforces the same expiry: the hash's field and the timer key's TTL moved together.
-        var fields = await Db.HashGetAllAsync(SessionKey(prefix, session.SessionId));
-        Assert.Equal(used.ExpiresAt.ToUnixTimeMilliseconds(), (long)fields.Single(f => f.Name == "expires").Value);
-        var timerTtl = await Db.KeyTimeToLiveAsync($"{prefix}:{{{Bucket(session.SessionId)}}}:timer:{session.SessionId}");
-        Assert.InRange(timerTtl!.Value, TimeSpan.FromMinutes(13.5), TimeSpan.FromMinutes(14.1)); // real clock is 4 min behind the manual one
+        // Redis holds the same expiry: created + e in the hash, and the hash's TTL moved with it (expiry + retention).
+        var fields = (await Db.HashGetAllAsync(SessionKey(prefix, session.SessionId))).ToDictionary(f => (string)f.Name!, f => (string)f.Value!);
+        Assert.Equal(used.ExpiresAt.ToUnixTimeMilliseconds(), long.Parse(fields["c"]) + long.Parse(fields["e"]));
+        var ttl = await Db.KeyTimeToLiveAsync(SessionKey(prefix, session.SessionId));
+        var retention = manager.Options.TerminatedSessionRetention;
+        Assert.InRange(ttl!.Value, retention + TimeSpan.FromMinutes(13.5), retention + TimeSpan.FromMinutes(14.1)); // real clock is 4 min behind the manual one
 
         // Still alive 9 minutes after the last use, 14 after creation: the expiry slid.
         clock.Advance(TimeSpan.FromMinutes(9));
@@ -201,6 +202,51 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
         var swept = await manager.GetStatsAsync();
         Assert.Equal(0, swept.UniqueUsers);
         Assert.Equal(0, swept.OverdueSessions);
+    }
+
+    [Fact]
+    public async Task A_sweep_past_a_session_s_first_deadline_keeps_it_when_it_slid_and_ends_it_at_the_real_one()
+    {
+        var prefix = NewPrefix();
+        var clock = new ManualClock();
+        var recorder = new TerminationRecorder();
+        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromMinutes(5), clock);
+        using var _ = manager.RegisterTerminationCallback(recorder.Record);
+        var session = await manager.CreateSessionAsync("walt");
+
+        clock.Advance(TimeSpan.FromMinutes(4));
+        Assert.NotNull(await manager.GetSessionAsync(session.SessionId)); // slides to minute 9
+        clock.Advance(TimeSpan.FromMinutes(2)); // minute 6: past the first deadline, not the real one
+        Assert.Equal(0, await manager.CleanupInactiveSessionsAsync());
+        Assert.NotNull(await manager.PeekSessionAsync(session.SessionId));
+        Assert.Empty(recorder.Seen);
+
+        clock.Advance(TimeSpan.FromMinutes(3)); // minute 9
+        Assert.Equal(1, await manager.CleanupInactiveSessionsAsync());
+        Assert.Equal(TerminationReason.Expired, Assert.Single(recorder.Seen).Reason);
+        Assert.Null(await manager.PeekSessionAsync(session.SessionId));
+    }
+
+    [Fact]
+    public async Task Operations_keep_working_after_redis_forgets_its_scripts()
+    {
+        var prefix = NewPrefix();
+        await using var manager = NewManager(prefix);
+        var session = await manager.CreateSessionAsync("xena");
+        foreach (var endpoint in Redis.Connection.GetEndPoints())
+        {
+            var server = Redis.Connection.GetServer(endpoint);
+            if (server.IsConnected)
+            {
+                await server.ScriptFlushAsync(); // what a restart or a failover to a fresh replica does
+            }
+        }
+
+        await session.SetDataAsync("k", "v");
+        Assert.True(await manager.UpdateSessionActivityAsync(session.SessionId));
+        var second = await manager.CreateSessionAsync("xena");
+        Assert.Equal("v", (await manager.GetSessionAsync(session.SessionId))!.GetData("k"));
+        Assert.True(await manager.TerminateSessionAsync(second.SessionId));
     }
 
     [Fact]

@@ -30,6 +30,25 @@ public abstract class LimitTests(RedisFixture redis) : SessionTestBase(redis)
     }
 
     [Fact]
+    public async Task Evict_oldest_goes_by_login_order_even_within_one_millisecond()
+    {
+        var prefix = NewPrefix();
+        var clock = new ManualClock(); // never advances: every login has the same created time
+        await using var manager = NewManager(prefix, o => o.MaxSessionsPerUser = 2, clock);
+        var sessions = new List<Session>();
+        for (var i = 0; i < 6; i++)
+        {
+            sessions.Add(await manager.CreateSessionAsync("zoe"));
+        }
+
+        Assert.Equal(sessions.Skip(4).Select(s => s.SessionId), (await manager.GetUserSessionsAsync("zoe")).Select(s => s.SessionId));
+        foreach (var evicted in sessions.Take(4))
+        {
+            Assert.Null(await manager.PeekSessionAsync(evicted.SessionId));
+        }
+    }
+
+    [Fact]
     public async Task Reject_new_refuses_the_extra_login_and_writes_nothing()
     {
         var prefix = NewPrefix();
@@ -123,8 +142,9 @@ public abstract class LimitTests(RedisFixture redis) : SessionTestBase(redis)
                 var stats = await manager.GetStatsAsync();
                 Assert.Equal(32 - limit, stats.PendingTerminations);
             }
-            var index = await Db.SortedSetLengthAsync($"{prefix}:{{{Bucket(alive[0])}}}:user:frank");
-            Assert.Equal(limit, index);
+            // The bucket's user index lists exactly the survivors, oldest first.
+            var index = (string?)await Db.HashGetAsync($"{prefix}:{{{Bucket(alive[0])}}}:users", "frank");
+            Assert.Equal(alive, index!.Split(' '));
         }
         finally
         {

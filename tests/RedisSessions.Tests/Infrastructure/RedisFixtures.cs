@@ -27,7 +27,11 @@ public abstract class RedisFixture : IAsyncLifetime
     {
         // A test that can't get a Redis fails here, loudly: nothing is skipped.
         await StartServersAsync();
-        _connection = await ConnectionMultiplexer.ConnectAsync(Configuration);
+        // The inspection connection reads keys synchronously (SCAN): give it room on a busy 2-core CI machine.
+        var options = ConfigurationOptions.Parse(Configuration);
+        options.SyncTimeout = 10_000;
+        options.AllowAdmin = true; // tests flush scripts, as a restart would
+        _connection = await ConnectionMultiplexer.ConnectAsync(options);
         if (!_connection.IsConnected)
         {
             throw new InvalidOperationException($"Could not connect to the test Redis at {Configuration}.");
