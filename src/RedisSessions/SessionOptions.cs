@@ -15,7 +15,9 @@ public sealed partial class SessionOptions
     /// and by <c>AddRedisSessions</c> when no <c>IConnectionMultiplexer</c> is registered. Defaults to none.</summary>
     public string? Configuration { get; set; }
 
-    /// <summary>A session ends after this long without activity (sliding). Defaults to 30 minutes.</summary>
+    /// <summary>A session ends after this long without activity (sliding). Defaults to 30 minutes. Give every process of a
+    /// farm the same value: the process that records activity slides the expiry by its own setting (sessions store
+    /// their expiry, not their timeout, which keeps every session hash smaller).</summary>
     public TimeSpan InactiveTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>A session ends this long after its creation whatever its activity. Defaults to none.</summary>
@@ -45,7 +47,7 @@ public sealed partial class SessionOptions
     public int MaxDataBytes { get; set; } = 64 * 1024;
 
     /// <summary>Loading a session for use records activity at most once per this interval; reads in between are a plain
-    /// HGETALL. The expiry Redis enforces always matches the stored <c>expires</c> field. Defaults to 1% of
+    /// HGETALL. The expiry Redis enforces always matches the stored one (fields <c>c</c> + <c>e</c>). Defaults to 1% of
     /// <see cref="InactiveTimeout"/> (18 s for 30 min); <see cref="TimeSpan.Zero"/> records every read.</summary>
     public TimeSpan? ActivityResolution { get; set; }
 
