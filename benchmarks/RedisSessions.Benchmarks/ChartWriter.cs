@@ -11,6 +11,7 @@ internal static class ChartWriter
     private const string Ours = "#2b6cb0";
     private const string Theirs = "#dd6b20";
     private const string Good = "#2f855a";
+    private const string ClientColor = "#718096";
     private const string Bad = "#c53030";
     private const int Width = 980;
     private const int LabelWidth = 300;
@@ -23,11 +24,12 @@ internal static class ChartWriter
     {
         var rows = ReportWriter.Rows.Where(r => r.OursPhase != Phases.GetRefreshDue && t.RedisSessions?[r.OursPhase] is not null).ToList();
         var ceiling = t.CeilingOf(CeilingNames.OursGet) is { } c ? c * ReportWriter.CeilingTarget : (double?)null;
+        var client = t.RedisSessions?[Phases.ClientDel];
         var max = rows.SelectMany(r => new[] { t.RedisSessions?[r.OursPhase]?.Load.OperationsPerSecond ?? 0, t.Peer?[r.PeerPhase]?.Load.OperationsPerSecond ?? 0 })
-            .Append(ceiling ?? 0).Max();
+            .Append(ceiling ?? 0).Append(client?.Load.OperationsPerSecond ?? 0).Max();
         var svg = new StringBuilder();
         var y = 0;
-        var height = 128 + rows.Count * 50 + 50 + (cluster is null ? 26 : 44);
+        var height = 128 + rows.Count * 50 + (client is null ? 0 : 42) + 50 + (cluster is null ? 26 : 44);
         svg.AppendLine(CultureInfo.InvariantCulture, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{Width}" height="{height}" viewBox="0 0 {Width} {height}" font-family="Segoe UI, Helvetica, Arial, sans-serif" font-size="13">""");
         svg.AppendLine(CultureInfo.InvariantCulture, $"""<rect width="{Width}" height="{height}" fill="#ffffff"/>""");
         y += 28;
@@ -66,6 +68,16 @@ internal static class ChartWriter
                 Text(svg, x + 4, y - 5, "target: 50% of the HGETALL limit", 10, "normal", "#2d3748");
             }
             y += 50;
+        }
+
+        if (client is not null)
+        {
+            // The client ceiling: StackExchange.Redis alone, one plain command per operation, as many in flight. No bar
+            // of RedisSessions can pass it on this client; a target beyond it is beyond the client.
+            Text(svg, 20, y + 13, "client ceiling (not a RedisSessions call)", 13, "bold", ClientColor);
+            Text(svg, 20, y + 29, $"{ReportWriter.ClientName} alone: plain DEL of a missing key", 11, "normal", "#4a5568");
+            Bar(svg, y + 6, client.Load.OperationsPerSecond, max, ClientColor, $"{client.Load.OperationsPerSecond:N0}/s");
+            y += 42;
         }
 
         y += 8;

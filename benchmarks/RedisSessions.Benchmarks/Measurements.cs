@@ -9,6 +9,12 @@ internal static class Phases
     public const string Touch = "touch";
     public const string SetData = "set-data";
     public const string Terminate = "terminate";
+
+    /// <summary>The client ceiling: StackExchange.Redis alone, a plain DEL of a missing key per operation.</summary>
+    public const string ClientDel = "client-del";
+
+    /// <summary>The client ceiling with the request cycle's command: a plain HGETALL of the same session hashes.</summary>
+    public const string ClientHashGetAll = "client-hgetall";
 }
 
 /// <summary>One phase of one side: what the client saw and what Redis did.</summary>

@@ -153,6 +153,13 @@ internal sealed class RedisProbe : IAsyncDisposable
         return result.IsNull ? null : (long)result;
     }
 
+    /// <summary>OBJECT ENCODING of a key (listpack, hashtable, skiplist, ...), or "none" when it does not exist.</summary>
+    public async Task<string> EncodingAsync(RedisKey key)
+    {
+        var result = await Db.ExecuteAsync("OBJECT", "ENCODING", key);
+        return result.IsNull ? "none" : (string)result!;
+    }
+
     /// <summary>Loads a script on every master; returns its SHA1 (hex).</summary>
     public async Task<string> ScriptLoadAsync(string script)
     {

@@ -62,6 +62,8 @@ internal sealed class RedisSessionsSide : IAsyncDisposable
         await GetRefreshDueAsync(concurrency, each);
         await TouchAsync(concurrency, each);
         await SetDataAsync(concurrency, each);
+        await ClientDelMissingAsync(concurrency, each);
+        await ClientHashGetAllAsync(concurrency, each);
         await TerminateAsync(concurrency);
     }
 
@@ -115,32 +117,60 @@ internal sealed class RedisSessionsSide : IAsyncDisposable
             }
         });
 
-    /// <summary>MEMORY USAGE of each key kind, for the sample session and, for the per-bucket keys, summed over every
-    /// bucket and shared out over the sessions.</summary>
+    /// <summary>MEMORY USAGE of each key kind: the sample session's hash; the per-bucket keys summed over every bucket
+    /// and shared out over the sessions (with the sample bucket's encoding: listpack while small, hashtable / skiplist
+    /// past hash-max-listpack-entries / zset-max-listpack-entries); the node registry, one key in all, shared out too.</summary>
     public async Task<IReadOnlyList<KeyKind>> KeyKindsAsync(RedisProbe probe)
     {
         var sid = _ids[0];
         var bucket = sid[..3];
+        var n = Math.Max(1, _ids.Length);
         var kinds = new List<KeyKind>
         {
-            new("session hash", (string)_keys.Session(bucket, sid)!, await probe.MemoryUsageAsync(_keys.Session(bucket, sid)) ?? 0, "1 per session"),
-            new("timer string", (string)_keys.Timer(bucket, sid)!, await probe.MemoryUsageAsync(_keys.Timer(bucket, sid)) ?? 0, "1 per session"),
-            new("user index zset", (string)_keys.UserIndex(_users[0])!, await probe.MemoryUsageAsync(_keys.UserIndex(_users[0])) ?? 0, "1 per user (here 1 user per session)"),
+            new("session hash", (string)_keys.Session(bucket, sid)!, await probe.MemoryUsageAsync(_keys.Session(bucket, sid)) ?? 0,
+                $"1 per session ({await probe.EncodingAsync(_keys.Session(bucket, sid))})"),
         };
-        double expiry = 0, users = 0;
-        var expiryKeys = 0;
+        double users = 0, expiry = 0, dueAndCount = 0;
+        int usersKeys = 0, expiryKeys = 0, dueKeys = 0, countKeys = 0;
         foreach (var b in SessionKeys.AllBuckets())
         {
+            if (await probe.MemoryUsageAsync(_keys.Users(b)) is { } u)
+            {
+                users += u;
+                usersKeys++;
+            }
             if (await probe.MemoryUsageAsync(_keys.Expiry(b)) is { } e)
             {
                 expiry += e;
                 expiryKeys++;
             }
-            users += await probe.MemoryUsageAsync(_keys.Users(b)) ?? 0;
+            if (await probe.MemoryUsageAsync(_keys.Due(b)) is { } d)
+            {
+                dueAndCount += d;
+                dueKeys++;
+            }
+            if (await probe.MemoryUsageAsync(_keys.Count(b)) is { } c)
+            {
+                dueAndCount += c;
+                countKeys++;
+            }
         }
-        var n = Math.Max(1, _ids.Length);
-        kinds.Add(new KeyKind("expiry zset (per bucket)", (string)_keys.Expiry(bucket)!, expiry / n, $"{expiryKeys} buckets, shared out per session"));
-        kinds.Add(new KeyKind("users counter (per bucket)", (string)_keys.Users(bucket)!, users / n, "1,024 buckets, shared out per session"));
+        kinds.Add(new KeyKind("users hash (per bucket: user → session ids)", (string)_keys.Users(bucket)!, users / n,
+            $"{usersKeys:N0} buckets ({await probe.EncodingAsync(_keys.Users(bucket))}), shared out per session"));
+        kinds.Add(new KeyKind("expiry zset (per bucket: user → lower-bound expiry)", (string)_keys.Expiry(bucket)!, expiry / n,
+            $"{expiryKeys:N0} buckets ({await probe.EncodingAsync(_keys.Expiry(bucket))}), shared out per session"));
+        kinds.Add(new KeyKind("due string + count int (per bucket)", $"{(string)_keys.Due(bucket)!}, {(string)_keys.Count(bucket)!}", dueAndCount / n,
+            $"{dueKeys:N0} + {countKeys:N0} keys, shared out per session"));
+        // The harness flushes Redis between phases while the manager keeps its node id cached, so the registry may be
+        // gone here: register the node again (after used_memory was read) to show what the key weighs.
+        var nodesNote = string.Empty;
+        if (await probe.MemoryUsageAsync(_keys.Nodes) is null)
+        {
+            await SessionScripts.RegisterNode.EvaluateAsync(probe.Db, [_keys.Nodes], [_manager.Options.NodeName]);
+            nodesNote = "; re-registered after the harness' flush, not in the used_memory delta";
+        }
+        var nodes = await probe.MemoryUsageAsync(_keys.Nodes) ?? 0;
+        kinds.Add(new KeyKind("node registry hash", (string)_keys.Nodes!, (double)nodes / n, $"1 key in all ({nodes:N0} B), shared out per session{nodesNote}"));
         return kinds;
     }
 
@@ -154,26 +184,64 @@ internal sealed class RedisSessionsSide : IAsyncDisposable
     }
 
     /// <summary>Creates one live session and names the keys and arguments the library's own commands use for it, for
-    /// redis-benchmark.</summary>
+    /// redis-benchmark: the request cycle's HGETALL, and the touch and set-data scripts with the arguments
+    /// SessionManager.TouchCoreAsync / ChangeDataAsync pass (KEYS: the session hash only). With fixed arguments the touch
+    /// script slides the expiry on its first call only and then finds nothing to write (HMGET alone); the set-data
+    /// script writes its field every call and slides as rarely as in production (ActivityResolution).</summary>
     public async Task<CeilingCommands> CeilingCommandsAsync(RedisProbe probe)
     {
         var session = await _manager.CreateSessionAsync("ceiling-user", NewData());
         var sid = session.SessionId;
         var bucket = sid[..3];
         var options = _manager.Options;
+        static string Ms(TimeSpan span) => ((long)span.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var retention = ((long)options.TerminatedSessionRetention.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var idle = Ms(options.InactiveTimeout);
+        var retention = Ms(options.TerminatedSessionRetention);
         var sessionKey = (string)_keys.Session(bucket, sid)!;
-        var timerKey = (string)_keys.Timer(bucket, sid)!;
-        var expiryKey = (string)_keys.Expiry(bucket)!;
         var channel = (string)_keys.PendingChannel!;
-        var touch = await probe.ScriptLoadAsync(SessionScripts.Touch);
-        var setData = await probe.ScriptLoadAsync(SessionScripts.SetData);
+        var touch = await probe.ScriptLoadAsync(SessionScripts.Touch.Text);
+        var setData = await probe.ScriptLoadAsync(SessionScripts.SetData.Text);
+        // ARGV as TouchCoreAsync: sid, now, idle, retention, resolution, node, claim_until (0: no callback), channel.
+        var refreshDueResolution = Ms(_refreshDue.Options.EffectiveActivityResolution);
+        // ARGV as ChangeDataAsync: the same eight, then max data bytes, 'set', key, value.
+        var resolution = Ms(options.EffectiveActivityResolution);
         return new CeilingCommands(
             ["HGETALL", sessionKey],
-            ["EVALSHA", touch, "3", sessionKey, timerKey, expiryKey, sid, now, retention, "0", options.NodeName, "0", channel],
-            ["EVALSHA", setData, "3", sessionKey, timerKey, expiryKey, sid, now, retention, options.NodeName, "0", channel,
+            ["EVALSHA", touch, "1", sessionKey, sid, now, idle, retention, refreshDueResolution, options.NodeName, "0", channel],
+            ["EVALSHA", setData, "1", sessionKey, sid, now, idle, retention, resolution, options.NodeName, "0", channel,
              options.MaxDataBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "set", "theme", "light"]);
+    }
+
+    /// <summary>The client ceiling: StackExchange.Redis on its own (the connection the library opened, PreserveAsyncOrder
+    /// off), the same loops and operations in flight, one plain command per operation and no RedisSessions code: a DEL
+    /// of a key that does not exist (in the session's bucket, so it spreads over a cluster as the sessions do).</summary>
+    public Task<LoadResult> ClientDelMissingAsync(int concurrency, TimeSpan duration)
+    {
+        var db = _redis.GetDatabase();
+        var keys = _ids.Select(id => (RedisKey)(_keys.BucketBase(id[..3]) + "missing:" + id)).ToArray();
+        return LoadRunner.RunForAsync(concurrency, keys.Length, duration, async (i, _) =>
+        {
+            if (await db.KeyDeleteAsync(keys[i]))
+            {
+                throw new InvalidOperationException($"{keys[i]} existed.");
+            }
+        });
+    }
+
+    /// <summary>The client ceiling with the request cycle's one command: a plain HGETALL of the same session hashes,
+    /// without the library's parsing, checks and bookkeeping.</summary>
+    public Task<LoadResult> ClientHashGetAllAsync(int concurrency, TimeSpan duration)
+    {
+        var db = _redis.GetDatabase();
+        var keys = _ids.Select(id => _keys.Session(id[..3], id)).ToArray();
+        return LoadRunner.RunForAsync(concurrency, keys.Length, duration, async (i, _) =>
+        {
+            if ((await db.HashGetAllAsync(keys[i])).Length == 0)
+            {
+                throw new InvalidOperationException($"{keys[i]} not found.");
+            }
+        });
     }
 
     /// <summary>Starts a manager with the library's full defaults (background sweep on) and one termination callback,

@@ -19,6 +19,23 @@ internal static class ReportWriter
         new("request cycle, refresh due on every read", "request cycle, refresh due", "`GetSessionAsync`, ActivityResolution 1 ms", "`store.get` + `store.touch`", Phases.GetRefreshDue, Phases.Get, null),
     ];
 
+    /// <summary>The client the RedisSessions side runs on, as the report names it ("StackExchange.Redis 1.2.6").</summary>
+    public static string ClientName
+    {
+        get
+        {
+            var version = typeof(StackExchange.Redis.ConnectionMultiplexer).Assembly.GetName().Version;
+            return version is null ? "StackExchange.Redis" : $"StackExchange.Redis {version.ToString(3)}";
+        }
+    }
+
+    /// <summary>The client-ceiling rows: StackExchange.Redis alone, no RedisSessions code.</summary>
+    public static readonly (string Phase, string Label, string Call)[] ClientCeilingRows =
+    [
+        (Phases.ClientDel, "plain `DEL` of a missing key", "`IDatabase.KeyDeleteAsync`"),
+        (Phases.ClientHashGetAll, "plain `HGETALL` of the same session hashes", "`IDatabase.HashGetAllAsync`"),
+    ];
+
     public const double MemoryTarget = 1.0;
     public const double CeilingTarget = 0.5;
 
@@ -40,6 +57,7 @@ internal static class ReportWriter
         var where = t.Masters == 1 ? $"one redis-server {t.RedisVersion}" : $"a {t.Masters}-master Redis Cluster {t.RedisVersion}";
         md.AppendLine(CultureInfo.InvariantCulture, $"### {Title(t)}: {where}, {settings.Concurrency} operations in flight").AppendLine();
         AppendSideBySide(md, t);
+        AppendClientCeiling(md, t, settings.Concurrency);
         AppendCost(md, t);
         if (t.Ceilings.Count > 0)
         {
@@ -81,6 +99,14 @@ internal static class ReportWriter
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| Redis memory left per session after logout | used_memory delta / n | {Bytes(mine.RetainedAfterLogoutPerSession)} | | same | {Bytes(other?.RetainedAfterLogoutPerSession)} | | | |");
         }
+        foreach (var (phase, label, call) in ClientCeilingRows)
+        {
+            if (t.RedisSessions?[phase] is { } p)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| **client ceiling, not a RedisSessions call:** {ClientName} alone, {label} | {call} | {Rate(p)} | {Latency(p)} | | | | | |");
+            }
+        }
         md.AppendLine();
         var errors = new[] { t.RedisSessions, t.Peer }.Where(s => s is not null).SelectMany(s => s!.Phases.Values)
             .Where(p => p.Load.Errors > 0).Select(p => $"{p.Phase}: {p.Load.Errors} errors ({p.Load.FirstError})").ToList();
@@ -90,12 +116,41 @@ internal static class ReportWriter
         }
     }
 
+    /// <summary>Each RedisSessions workload and the ops/s its target asks for, next to what the client reaches on its own
+    /// with one plain command per operation: a target above the client ceiling cannot be met on this client, whatever the
+    /// library does.</summary>
+    private static void AppendClientCeiling(StringBuilder md, TopologyResult t, int concurrency)
+    {
+        if (t.RedisSessions?[Phases.ClientDel] is not { } del)
+        {
+            return;
+        }
+        var ceiling = del.Load.OperationsPerSecond;
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"Client ceiling: {ClientName} on its own — the connection the library opened (PreserveAsyncOrder off), the same {concurrency} loops in flight, one plain `DEL` of a missing key per operation, no RedisSessions code — reached {ceiling:N0} ops/s in this run. No operation of the library, which needs at least one round trip, can beat it on this client; a target above it is beyond the client itself:").AppendLine();
+        md.AppendLine("| workload | RedisSessions ops/s | share of the client ceiling | target ops/s (connect-redis × target) | target ÷ client ceiling |");
+        md.AppendLine("| --- | --: | --: | --: | --: |");
+        foreach (var row in Rows.Where(r => r.Target is not null))
+        {
+            if (t.RedisSessions[row.OursPhase] is not { } ours)
+            {
+                continue;
+            }
+            var needed = t.Peer?[row.PeerPhase] is { } theirs && row.Target is { } x ? theirs.Load.OperationsPerSecond * x : (double?)null;
+            var share = needed is { } need ? need / ceiling : (double?)null;
+            var beyond = share is > 1 ? " (beyond the client)" : string.Empty;
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {row.Workload} | {ours.Load.OperationsPerSecond:N0} | {ours.Load.OperationsPerSecond / ceiling:P0} | {(needed is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : "—")} | {(share is { } r ? r.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "—")}{beyond} |");
+        }
+        md.AppendLine();
+    }
+
     private static void AppendCost(StringBuilder md, TopologyResult t)
     {
         md.AppendLine("Redis work per operation (INFO commandstats, cpu and stats around each phase; commands run inside Lua scripts count as commands; round trips as the client counted them; round trips per socket read is how well the client batches its writes):").AppendLine();
         md.AppendLine("| phase | side | round trips | Redis commands | server CPU µs | client CPU µs | bytes in / out | round trips per socket read | commands per operation |");
         md.AppendLine("| --- | --- | --: | --: | --: | --: | --: | --: | --- |");
-        foreach (var phase in new[] { Phases.Get, Phases.GetRefreshDue, Phases.Touch, Phases.SetData, Phases.Create, Phases.Terminate })
+        foreach (var phase in new[] { Phases.Get, Phases.GetRefreshDue, Phases.Touch, Phases.SetData, Phases.Create, Phases.Terminate, Phases.ClientDel, Phases.ClientHashGetAll })
         {
             foreach (var side in new[] { t.RedisSessions, t.Peer })
             {

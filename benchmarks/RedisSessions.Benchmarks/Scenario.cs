@@ -76,6 +76,10 @@ internal static class Scenario
         {
             await MeasureAsync(probe, theirs, Phases.SetData, () => peer.SetDataAsync(headline), roundTrips: null);
         }
+        // The client ceiling, in the same run and on the same connection: StackExchange.Redis alone, one plain command per
+        // operation, as many in flight. No operation of the library can be faster on this client.
+        await MeasureAsync(probe, ours, Phases.ClientDel, () => side.ClientDelMissingAsync(c, other), () => side.RoundTrips);
+        await MeasureAsync(probe, ours, Phases.ClientHashGetAll, () => side.ClientHashGetAllAsync(c, other), () => side.RoundTrips);
         await MeasureAsync(probe, ours, Phases.Terminate, () => side.TerminateAsync(c), () => side.RoundTrips);
         if (peer is not null)
         {
@@ -92,9 +96,11 @@ internal static class Scenario
             var touch = await RedisBenchmarkTool.RunAsync(port, requests / 3, commands.TouchScript);
             var setData = await RedisBenchmarkTool.RunAsync(port, requests / 3, commands.SetDataScript);
             result.Ceilings.Add(new Ceiling(CeilingNames.OursGet, "HGETALL", get));
-            result.Ceilings.Add(new Ceiling(CeilingNames.OursTouch, "EVALSHA touch script", touch));
-            result.Ceilings.Add(new Ceiling(CeilingNames.OursRefreshDue, "HGETALL + EVALSHA touch script", RedisBenchmarkTool.Sequence(get, touch)));
-            result.Ceilings.Add(new Ceiling(CeilingNames.OursSetData, "EVALSHA set-data script", setData));
+            // Fixed arguments: the touch script slides on its first call only, then runs its read path (HMGET), so this is an
+            // upper bound; a refresh that writes adds HSET + PEXPIREAT inside the script.
+            result.Ceilings.Add(new Ceiling(CeilingNames.OursTouch, "EVALSHA touch script (HMGET; fixed arguments, so no write after the first call)", touch));
+            result.Ceilings.Add(new Ceiling(CeilingNames.OursRefreshDue, "HGETALL + EVALSHA touch script (as above)", RedisBenchmarkTool.Sequence(get, touch)));
+            result.Ceilings.Add(new Ceiling(CeilingNames.OursSetData, "EVALSHA set-data script (HGETALL + HSET)", setData));
             if (peer is not null)
             {
                 await probe.Db.StringSetAsync(sample.Key, sample.Value, TimeSpan.FromMinutes(30));
