@@ -20,8 +20,9 @@ public sealed class LatencyTests(ITestOutputHelper output)
         {
             await farm.StartListenerAsync($"listener-{i}", "stream=50000"); // default settings otherwise
         }
-        // A store that is not empty: 20,000 users stay logged in (30 min), so Redis has ~60,000 keys with a TTL and
-        // its expiry cycle reaches a given timer key late; the deadline schedule must not depend on it.
+        // A store that is not empty: 20,000 users stay logged in (30 min), so Redis has ~20,000 session keys with a TTL
+        // besides the buckets' due keys, and its expiry cycle reaches a given due key late; the deadline schedule must
+        // not depend on it.
         await farm.CreateSessionsAsync(20_000, TimeSpan.FromMinutes(30), userPrefix: "resident");
 
         // Logins at an even pace for a minute, each with a 5 s idle timeout: 10,000 expirations within that minute.
