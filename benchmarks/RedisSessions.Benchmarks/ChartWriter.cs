@@ -74,9 +74,9 @@ internal static class ChartWriter
         {
             // The client ceiling: StackExchange.Redis alone, one plain command per operation, as many in flight. No bar
             // of RedisSessions can pass it on this client; a target beyond it is beyond the client.
-            Text(svg, 20, y + 13, "client ceiling (not a RedisSessions call)", 13, "bold", ClientColor);
-            Text(svg, 20, y + 29, $"{ReportWriter.ClientName} alone: plain DEL of a missing key", 11, "normal", "#4a5568");
-            Bar(svg, y + 6, client.Load.OperationsPerSecond, max, ClientColor, $"{client.Load.OperationsPerSecond:N0}/s");
+            Text(svg, 20, y + 13, "client ceiling (not a library call)", 13, "bold", ClientColor);
+            Text(svg, 20, y + 29, $"{ReportWriter.ClientName} alone, plain DEL", 11, "normal", "#4a5568");
+            Bar(svg, y + 8, client.Load.OperationsPerSecond, max, ClientColor, $"{client.Load.OperationsPerSecond:N0}/s");
             y += 42;
         }
 
