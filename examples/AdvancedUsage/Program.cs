@@ -39,8 +39,8 @@ async Task AutoCleanupAndCallbacksAsync(string redis, TerminationWatcher watcher
         KeyPrefix = KeyPrefix,
         InactiveTimeout = TimeSpan.FromSeconds(2),
         EnableAutoCleanup = true,
-        // The cleanup looks for sessions whose time is up every second, and reacts at once when Redis reports that a
-        // session's timer expired (keyspace events, on in deploy/redis.conf), so the callback runs promptly.
+        // The cleanup looks for sessions whose time is up every second, and reacts at once when Redis reports that the
+        // due key of a session's bucket expired (keyspace events, on in deploy/redis.conf), so the callback runs promptly.
         CleanupInterval = TimeSpan.FromSeconds(1),
     };
     await using var manager = await SessionManager.ConnectAsync(redis, options);
