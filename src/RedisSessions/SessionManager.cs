@@ -150,7 +150,7 @@ public sealed partial class SessionManager : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         var values = DataArguments(data);
-        var dataSize = values.Sum(v => ((byte[])v!).LongLength);
+        var dataSize = values.Sum(v => (long)System.Text.Encoding.UTF8.GetByteCount((string)v!));
         if (dataSize > _options.MaxDataBytes)
         {
             throw new SessionDataTooLargeException(dataSize, _options.MaxDataBytes);
@@ -243,7 +243,16 @@ public sealed partial class SessionManager : IAsyncDisposable
         var resolution = (long)_options.EffectiveActivityResolution.TotalMilliseconds;
         // One HGETALL. The expiry is written only when sliding it would move it by at least the resolution; then one
         // small script re-checks and slides.
-        var entries = await RunAsync("get", () => Db.HashGetAllAsync(_keys.Session(bucket, sessionId))).ConfigureAwait(false);
+        // The request path: no closure, no extra async layer.
+        HashEntry[] entries;
+        try
+        {
+            entries = await _redis.GetDatabase().HashGetAllAsync(_keys.Session(bucket, sessionId)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisConnector.IsUnavailable(ex))
+        {
+            throw Unavailable("get", ex);
+        }
         var record = SessionRecord.FromHash(sessionId, entries, _options.InactiveTimeout);
         if (record is null)
         {
@@ -252,7 +261,11 @@ public sealed partial class SessionManager : IAsyncDisposable
         var now = NowMs;
         if (record.ExpiresMs > now && !SlideDue(record, now, resolution))
         {
-            await _nodes.ResolveAsync(record).ConfigureAwait(false);
+            var resolving = _nodes.ResolveAsync(record);
+            if (!resolving.IsCompletedSuccessfully)
+            {
+                await resolving.ConfigureAwait(false);
+            }
             Record("get", started);
             return new Session(this, record);
         }
@@ -392,7 +405,9 @@ public sealed partial class SessionManager : IAsyncDisposable
             long size = 0;
             foreach (var value in arguments)
             {
-                size += ((byte[])value!).LongLength;
+                // Strings are counted, not encoded: the writer encodes them once, on the wire.
+                var text = (string?)value;
+                size += text is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(text);
             }
             if (size > _options.MaxDataBytes)
             {
@@ -667,8 +682,8 @@ public sealed partial class SessionManager : IAsyncDisposable
             {
                 throw new ArgumentException($"Session data value for key '{Truncate(key)}' is null; store an empty string or leave the key out.", nameof(data));
             }
-            values.Add(System.Text.Encoding.UTF8.GetBytes(key));
-            values.Add(System.Text.Encoding.UTF8.GetBytes(value));
+            values.Add(key);
+            values.Add(value);
         }
         return values;
     }
@@ -686,9 +701,13 @@ public sealed partial class SessionManager : IAsyncDisposable
         }
         catch (Exception ex) when (RedisConnector.IsUnavailable(ex))
         {
-            Log.RedisUnavailable(_logger, ex, operation);
-            throw new SessionStoreUnavailableException(
-                $"Redis is unreachable ({operation} was not applied, or applied whole): {ex.Message}", ex);
+            throw Unavailable(operation, ex);
         }
+    }
+
+    private SessionStoreUnavailableException Unavailable(string operation, Exception ex)
+    {
+        Log.RedisUnavailable(_logger, ex, operation);
+        return new SessionStoreUnavailableException($"Redis is unreachable ({operation} was not applied, or applied whole): {ex.Message}", ex);
     }
 }

@@ -165,17 +165,17 @@ internal static class SessionScripts
         if absolute > 0 and absolute < e then e = absolute end
         local fields = {'u', user, 'c', now, 'e', e, 'n', ARGV[12]}
         if absolute > 0 then fields[#fields + 1] = 'a' fields[#fields + 1] = absolute end
-        redis.call('HSET', KEYS[1], unpack(fields))
+        -- one HSET for the metadata and (up to a few hundred) data values; unpack() has a stack limit
         local i = 13
-        while i <= #ARGV do
-          local batch = {}
-          while i <= #ARGV and #batch < 400 do
-            batch[#batch + 1] = '.' .. ARGV[i]
-            batch[#batch + 1] = ARGV[i + 1]
+        repeat
+          while i <= #ARGV and #fields < 400 do
+            fields[#fields + 1] = '.' .. ARGV[i]
+            fields[#fields + 1] = ARGV[i + 1]
             i = i + 2
           end
-          redis.call('HSET', KEYS[1], unpack(batch))
-        end
+          redis.call('HSET', KEYS[1], unpack(fields))
+          fields = {}
+        until i > #ARGV
         redis.call('PEXPIREAT', KEYS[1], now + e + retention)
         keep[#keep + 1] = sid
         redis.call('HSET', KEYS[2], up, table.concat(keep, ' '))
