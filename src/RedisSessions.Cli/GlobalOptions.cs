@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RedisSessions.Cli.Commands;
 
 namespace RedisSessions.Cli;
 
@@ -27,10 +28,25 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    /// <summary>The application's inactivity timeout. Session hashes don't store it: a session's last activity is its
+    /// expiry minus this timeout (unless capped by an absolute deadline), so the CLI must use the application's value.</summary>
+    public Option<TimeSpan?> InactiveTimeout { get; } = CreateInactiveTimeout();
+
     public void AddTo(Command root)
     {
         root.Options.Add(Redis);
         root.Options.Add(Prefix);
         root.Options.Add(Json);
+        root.Options.Add(InactiveTimeout);
+    }
+
+    private static Option<TimeSpan?> CreateInactiveTimeout()
+    {
+        var option = DurationOption.Create("--inactive-timeout",
+            "The application's InactiveTimeout: last activity and idle times are derived from it (sessions store their "
+            + "expiry, not their last activity). Default: RedisSessions:InactiveTimeout (appsettings.json or the "
+            + "environment), then 30m.");
+        option.Recursive = true;
+        return option;
     }
 }

@@ -73,8 +73,9 @@ public sealed class ClusterTests(ClusterRedisFixture redis) : CliTestBase(redis)
         var prefix = NewPrefix();
         var sessions = await SeedAsync(prefix);
         var target = sessions[5];
-        var stale = FakeIdBeside(sessions[11].SessionId, 'X');
-        await Redis.Db.SortedSetAddAsync(BucketKey(prefix, stale, "expiry"), stale, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        // A user in a bucket's expiry schedule with no entry in its users hash.
+        var staleKey = BucketKey(prefix, sessions[11].SessionId, "expiry");
+        await Redis.Db.SortedSetAddAsync(staleKey, "ghost", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
         var show = await CliAsync(prefix, "show", target.SessionId, "--json");
         Assert.True(show.ExitCode == 0, show.ToString());
@@ -87,7 +88,7 @@ public sealed class ClusterTests(ClusterRedisFixture redis) : CliTestBase(redis)
         var cleanup = await CliAsync(prefix, "cleanup", "--yes", "--json");
         Assert.True(cleanup.ExitCode == 0, cleanup.ToString());
         Assert.Equal(1, cleanup.Json().GetProperty("result").GetProperty("removed_index_entries").GetInt64());
-        Assert.Null(await Redis.Db.SortedSetScoreAsync(BucketKey(prefix, stale, "expiry"), stale));
+        Assert.Null(await Redis.Db.SortedSetScoreAsync(staleKey, "ghost"));
     }
 
     [Fact]

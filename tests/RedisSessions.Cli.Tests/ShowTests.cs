@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using RedisSessions.Cli.Tests.Infrastructure;
 using Xunit;
 
@@ -32,7 +33,8 @@ public sealed class ShowTests(StandaloneRedisFixture redis) : CliTestBase(redis)
         Assert.Equal(session.AbsoluteExpiresAt, json.GetProperty("absolute_expires_at").GetDateTimeOffset());
         Assert.Equal(3600, json.GetProperty("idle_timeout_seconds").GetDouble());
         Assert.InRange(json.GetProperty("expires_in_seconds").GetDouble(), 3500, 3600);
-        Assert.InRange(json.GetProperty("timer_key_ttl_seconds").GetDouble(), 3500, 3600);
+        // The only session of its bucket: the bucket's due key fires (waking a sweep) when it expires.
+        Assert.InRange(json.GetProperty("due_key_ttl_seconds").GetDouble(), 3500, 3600);
         Assert.InRange(json.GetProperty("session_key_ttl_seconds").GetDouble(), 3600 + 86_000, 3600 + 86_400);
         var data = json.GetProperty("data");
         Assert.Equal("3 items", data.GetProperty("cart").GetString());
@@ -53,7 +55,8 @@ public sealed class ShowTests(StandaloneRedisFixture redis) : CliTestBase(redis)
         Assert.Matches(@"User\s+carol", result.Stdout);
         Assert.Matches(@"Idle timeout\s+1h 00m", result.Stdout);
         Assert.Matches(@"Expires in\s+(59m|1h)", result.Stdout);
-        Assert.Matches(@"Timer key TTL\s+(59m|1h)", result.Stdout);
+        Assert.Matches(@"Session key TTL\s+1d 0?[01]h", result.Stdout);
+        Assert.Matches($@"Bucket sweep due in\s+(59m|1h)\S* \S* \({Regex.Escape(BucketKey(prefix, session.SessionId, "due"))}: its expiry wakes a sweep", result.Stdout);
         Assert.Contains("Data (2 key(s)):", result.Stdout, StringComparison.Ordinal);
         Assert.Matches(@"cart\s+3 items", result.Stdout);
         Assert.Contains(@"line one\nline two\u001b[31m", result.Stdout, StringComparison.Ordinal);
@@ -67,21 +70,45 @@ public sealed class ShowTests(StandaloneRedisFixture redis) : CliTestBase(redis)
         await using var past = NewManager(prefix, clock: new ShiftedClock(TimeSpan.FromMinutes(-5)));
         var session = await past.CreateSessionAsync("dave");
         var sessionKey = Key(prefix, session.SessionId, "session");
-        var timerKey = Key(prefix, session.SessionId, "timer");
-        var before = await Db.HashGetAsync(sessionKey, ["last", "expires"]);
-        var timerBefore = await Db.KeyTimeToLiveAsync(timerKey);
-        var scoreBefore = await Db.SortedSetScoreAsync(BucketKey(prefix, session.SessionId, "expiry"), session.SessionId);
+        var before = await Db.HashGetAsync(sessionKey, ["e", "l"]);
+        var ttlBefore = await Db.KeyTimeToLiveAsync(sessionKey);
+        var scoreBefore = await Db.SortedSetScoreAsync(BucketKey(prefix, session.SessionId, "expiry"), "dave");
 
         Assert.Equal(0, (await CliAsync(prefix, "show", session.SessionId)).ExitCode);
         Assert.Equal(0, (await CliAsync(prefix, "show", session.SessionId, "--json")).ExitCode);
 
-        var after = await Db.HashGetAsync(sessionKey, ["last", "expires"]);
+        var after = await Db.HashGetAsync(sessionKey, ["e", "l"]);
         Assert.Equal(before, after);
-        Assert.True(await Db.KeyTimeToLiveAsync(timerKey) <= timerBefore, "the timer's TTL grew: show extended the session");
-        Assert.Equal(scoreBefore, await Db.SortedSetScoreAsync(BucketKey(prefix, session.SessionId, "expiry"), session.SessionId));
-        // A session last used 5 minutes ago still shows 5 minutes of idleness.
+        Assert.True(await Db.KeyTimeToLiveAsync(sessionKey) <= ttlBefore, "the session key's TTL grew: show extended the session");
+        Assert.Equal(scoreBefore, await Db.SortedSetScoreAsync(BucketKey(prefix, session.SessionId, "expiry"), "dave"));
+        // A session last used 5 minutes ago still shows 5 minutes of idleness, and 55 minutes left.
         var json = (await CliAsync(prefix, "show", session.SessionId, "--json")).Json();
         Assert.InRange(json.GetProperty("idle_seconds").GetDouble(), 290, 400);
+        Assert.InRange(json.GetProperty("expires_in_seconds").GetDouble(), 3200, 3310);
+    }
+
+    [Fact]
+    public async Task Show_derives_last_activity_from_the_configured_inactive_timeout()
+    {
+        var prefix = NewPrefix();
+        await using var past = NewManager(prefix, clock: new ShiftedClock(TimeSpan.FromMinutes(-5)));
+        var session = await past.CreateSessionAsync("dave");
+
+        // Without --inactive-timeout the CLI reads RedisSessions:InactiveTimeout, as the application does.
+        var fromEnvironment = await CliRunner.RunAsync(new CliRun(["show", session.SessionId, "--json", "--redis", Redis.Configuration, "--prefix", prefix])
+        {
+            Environment = { ["RedisSessions__InactiveTimeout"] = "01:00:00" },
+        });
+        Assert.True(fromEnvironment.ExitCode == 0, fromEnvironment.ToString());
+        Assert.Equal(3600, fromEnvironment.Json().GetProperty("idle_timeout_seconds").GetDouble());
+        Assert.InRange(fromEnvironment.Json().GetProperty("idle_seconds").GetDouble(), 290, 400);
+
+        // A timeout that isn't the application's shows another last activity: the hash stores the expiry, not the activity.
+        var wrong = await CliRunner.RunAsync(["show", session.SessionId, "--json", "--redis", Redis.Configuration, "--prefix", prefix, "--inactive-timeout", "30m"]);
+        Assert.True(wrong.ExitCode == 0, wrong.ToString());
+        Assert.Equal(1800, wrong.Json().GetProperty("idle_timeout_seconds").GetDouble());
+        Assert.Equal(session.ExpiresAt, wrong.Json().GetProperty("expires_at").GetDateTimeOffset());
+        Assert.Equal(0, wrong.Json().GetProperty("idle_seconds").GetDouble());
     }
 
     [Fact]

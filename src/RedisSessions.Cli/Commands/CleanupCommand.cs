@@ -34,7 +34,7 @@ internal static class CleanupCommand
             Redis = context.Target.Display,
             Prefix = context.Keys.Prefix,
             ScannedForOrphans = scan,
-            Items = items.Select(i => new CleanupReportItem { Kind = i.Kind, Key = i.Key, SessionId = i.SessionId, Detail = i.Detail, Action = CleanupKinds.Action(i.Kind) }).ToList(),
+            Items = items.Select(i => new CleanupReportItem { Kind = i.Kind, Key = i.Key, SessionId = i.SessionId, User = i.UserPart, Detail = i.Detail, Action = CleanupKinds.Action(i.Kind) }).ToList(),
             Summary = items.GroupBy(i => CleanupKinds.Group(i.Kind), StringComparer.Ordinal).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal),
         };
         if (!context.Json)
@@ -102,7 +102,7 @@ internal static class CleanupCommand
         {
             foreach (var item in group.Take(ListedPerKind))
             {
-                table.Add(CleanupKinds.Describe(item.Kind), item.Key, item.SessionId, item.Detail, item.Action);
+                table.Add(CleanupKinds.Describe(item.Kind), item.Key, item.SessionId ?? $"(user {Text.Safe(item.User ?? string.Empty)})", item.Detail, item.Action);
             }
             hidden += Math.Max(0, group.Count() - ListedPerKind);
         }

@@ -12,7 +12,7 @@ internal static class CommandRunner
     {
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var target = RedisTarget.Resolve(parseResult.GetValue(global.Redis), parseResult.GetValue(global.Prefix));
+            var target = RedisTarget.Resolve(parseResult.GetValue(global.Redis), parseResult.GetValue(global.Prefix), parseResult.GetValue(global.InactiveTimeout));
             await using var context = await CliContext.ConnectAsync(target, parseResult.GetValue(global.Json));
             try
             {

@@ -6,8 +6,8 @@ using StackExchange.Redis;
 
 namespace RedisSessions.Cli.Commands;
 
-/// <summary><c>show</c>: every field of one session, data included, with its keys' TTLs. A peek: it never counts as
-/// activity, so the session's expiry doesn't move.</summary>
+/// <summary><c>show</c>: every field of one session, data included, with its hash's TTL and when its bucket's next sweep
+/// is due. A peek: it never counts as activity, so the session's expiry doesn't move.</summary>
 internal static class ShowCommand
 {
     private const int PreviewLength = 120;
@@ -31,10 +31,9 @@ internal static class ShowCommand
             throw CliException.NotFound(await NotFoundMessageAsync(context, sessionId));
         }
         var db = context.Db;
-        var idle = db.HashGetAsync(context.Keys.Session(bucket, sessionId), "idle");
         var keyTtl = db.KeyTimeToLiveAsync(context.Keys.Session(bucket, sessionId));
-        var timerTtl = db.KeyTimeToLiveAsync(context.Keys.Timer(bucket, sessionId));
-        await Task.WhenAll(idle, keyTtl, timerTtl);
+        var dueTtl = db.KeyTimeToLiveAsync(context.Keys.Due(bucket));
+        await Task.WhenAll(keyTtl, dueTtl);
         var now = CliContext.Now;
         var details = new SessionDetails
         {
@@ -45,11 +44,11 @@ internal static class ShowCommand
             LastActivity = session.LastActivity,
             ExpiresAt = session.ExpiresAt,
             AbsoluteExpiresAt = session.AbsoluteExpiresAt,
-            IdleTimeoutSeconds = Text.Seconds(TimeSpan.FromMilliseconds((long)idle.Result)),
-            IdleSeconds = Text.Seconds(now - session.LastActivity),
+            IdleTimeoutSeconds = Text.Seconds(context.Target.Options.InactiveTimeout),
+            IdleSeconds = Text.Seconds(now > session.LastActivity ? now - session.LastActivity : TimeSpan.Zero),
             ExpiresInSeconds = Text.Seconds(session.ExpiresAt - now),
             SessionKeyTtlSeconds = keyTtl.Result is { } k ? Text.Seconds(k) : null,
-            TimerKeyTtlSeconds = timerTtl.Result is { } t ? Text.Seconds(t) : null,
+            DueKeyTtlSeconds = dueTtl.Result is { } t ? Text.Seconds(t) : null,
             Data = new SortedDictionary<string, string>(session.Data.ToDictionary(), StringComparer.Ordinal),
         };
         if (context.Json)
@@ -63,13 +62,13 @@ internal static class ShowCommand
         fields.Add("User", details.UserId);
         fields.Add("Node", details.Node);
         fields.Add("Created", Text.Time(details.CreatedAt));
-        fields.Add("Last activity", $"{Text.Time(details.LastActivity)} ({Text.Duration(now - details.LastActivity)} ago)");
+        fields.Add("Last activity", $"{Text.Time(details.LastActivity)} ({Text.Duration(TimeSpan.FromSeconds(details.IdleSeconds))} ago)");
         fields.Add("Idle timeout", Text.Duration(TimeSpan.FromSeconds(details.IdleTimeoutSeconds)));
         fields.Add("Expires at", Text.Time(details.ExpiresAt));
         fields.Add("Expires in", Text.Duration(details.ExpiresAt - now));
         fields.Add("Absolute deadline", details.AbsoluteExpiresAt is { } abs ? Text.Time(abs) : "none");
         fields.Add("Session key TTL", details.SessionKeyTtlSeconds is { } kt ? $"{Text.Duration(TimeSpan.FromSeconds(kt))} (expiry + retention for termination handlers)" : "none");
-        fields.Add("Timer key TTL", details.TimerKeyTtlSeconds is { } tt ? Text.Duration(TimeSpan.FromSeconds(tt)) : "none (missing: the sweep still ends the session on time)");
+        fields.Add("Bucket sweep due in", DueText(context, bucket, details));
         fields.Write(context.Out);
         context.Out.WriteLine();
         if (details.Data.Count == 0)
@@ -87,6 +86,21 @@ internal static class ShowCommand
         return ExitCodes.Success;
     }
 
+    /// <summary>The TTL of the bucket's due key: its expiry wakes a sweep of the bucket, which ends this session once its
+    /// time is up. Due after the session's expiry means the session outlives its time until a periodic sweep (or a use).</summary>
+    private static string DueText(CliContext context, string bucket, SessionDetails details)
+    {
+        var key = (string)context.Keys.Due(bucket)!;
+        if (details.DueKeyTtlSeconds is not { } due)
+        {
+            return $"none ({key} is missing: the session ends at the next periodic sweep after its expiry)";
+        }
+        var text = $"{Text.Duration(TimeSpan.FromSeconds(due))} ({key}: its expiry wakes a sweep of the bucket)";
+        return due > details.ExpiresInSeconds + 1
+            ? text + "; later than this session's expiry: it ends at that sweep, a periodic one, or its next use"
+            : text;
+    }
+
     /// <summary>Says why there is no session: malformed id, ended (with the reason, while its snapshot is kept), or unknown.</summary>
     private static async Task<string> NotFoundMessageAsync(CliContext context, string sessionId)
     {
@@ -100,9 +114,9 @@ internal static class ShowCommand
             var at = Text.UnixMs((string?)ended[1]);
             return $"no session {sessionId}: it ended ({(string?)ended[0]}{(at is { } t ? ", " + Text.Time(t) : string.Empty)}); its termination is still pending for a listener.";
         }
-        var live = await context.Db.HashGetAsync(context.Keys.Session(bucket, sessionId), "expires");
-        return live.IsNull
+        var live = await context.Db.HashGetAsync(context.Keys.Session(bucket, sessionId), ["c", "e"]);
+        return live[0].IsNull || live[1].IsNull
             ? $"no session {sessionId} (unknown, expired or terminated)."
-            : $"no session {sessionId}: its time is up (expired {Text.Time(DateTimeOffset.FromUnixTimeMilliseconds((long)live))}) and nobody has ended it yet (cleanup does).";
+            : $"no session {sessionId}: its time is up (expired {Text.Time(DateTimeOffset.FromUnixTimeMilliseconds((long)live[0] + (long)live[1]))}) and nobody has ended it yet (cleanup does).";
     }
 }

@@ -29,7 +29,7 @@ internal sealed class RedisTarget
 
     public string Prefix => Options.KeyPrefix;
 
-    public static RedisTarget Resolve(string? redisOption, string? prefixOption)
+    public static RedisTarget Resolve(string? redisOption, string? prefixOption, TimeSpan? inactiveTimeoutOption = null)
     {
         var settings = LoadSettings();
         var section = settings.GetSection(SessionOptions.SectionName);
@@ -49,10 +49,16 @@ internal sealed class RedisTarget
         {
             options.KeyPrefix = prefixOption;
         }
+        if (inactiveTimeoutOption is { } inactive)
+        {
+            options.InactiveTimeout = inactive;
+            options.ActivityResolution = null; // a configured resolution may not fit the timeout given here; the CLI records no activity
+        }
         var problem = options.GetProblems().FirstOrDefault();
         if (problem is not null)
         {
-            throw CliException.Usage(problem.Replace("SessionOptions.KeyPrefix", "--prefix", StringComparison.Ordinal));
+            throw CliException.Usage(problem.Replace("SessionOptions.KeyPrefix", "--prefix", StringComparison.Ordinal)
+                .Replace("SessionOptions.InactiveTimeout", "--inactive-timeout", StringComparison.Ordinal));
         }
 
         var configuration = FirstNonBlank(redisOption, Environment.GetEnvironmentVariable("REDIS_URL"), options.Configuration) ?? DefaultConfiguration;

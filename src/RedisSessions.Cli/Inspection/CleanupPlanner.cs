@@ -6,15 +6,16 @@ using StackExchange.Redis;
 namespace RedisSessions.Cli.Inspection;
 
 /// <summary>
-/// The seed's emergency clean-up, made safe. <see cref="PlanAsync"/> only reads: it walks the expiry and pending
-/// indexes of every bucket and (unless told not to) SCANs <c>{prefix}:{*</c> on each master for keys no index points
-/// to. <see cref="ApplyAsync"/> fixes each item with a script that re-checks the item's condition atomically, so what
-/// changed since the plan (a session that came back, a snapshot a handler took) is left alone; sessions past their
+/// The seed's emergency clean-up, made safe. <see cref="PlanAsync"/> only reads: it walks the users hash, expiry zset
+/// and pending zset of every bucket and (unless told not to) SCANs <c>{prefix}:{*</c> on each master for keys no index
+/// points to. <see cref="ApplyAsync"/> fixes each item with a script that re-checks the item's condition atomically, so
+/// what changed since the plan (a session that came back, a snapshot a handler took) is left alone; sessions past their
 /// time are ended by the library's own sweep script, so their callbacks run once, in a listener.
 /// </summary>
 internal sealed class CleanupPlanner
 {
     private const int ScanPageSize = 1000;
+    private const int ExpiryPageSize = 500;
     private const int InFlight = 16;
     private readonly CliContext _context;
 
@@ -32,17 +33,44 @@ internal sealed class CleanupPlanner
         {
             if (!entry.HasSession)
             {
-                items.Add(new CleanupItem(CleanupKinds.StaleExpiryEntry, entry.Bucket, entry.SessionId, (string)keys.Expiry(entry.Bucket)!, "its session hash is gone (its timer goes too)"));
+                items.Add(new CleanupItem(CleanupKinds.StaleUserEntry, entry.Bucket, entry.SessionId, (string)keys.Users(entry.Bucket)!,
+                    $"listed for user {Text.Safe(entry.UserPart)}; its session hash is gone", entry.UserPart));
             }
             else if (entry.IsOverdue(now))
             {
                 items.Add(new CleanupItem(CleanupKinds.OverdueSession, entry.Bucket, entry.SessionId, (string)keys.Session(entry.Bucket, entry.SessionId)!,
-                    $"user {entry.User}, expired {Text.Duration(TimeSpan.FromMilliseconds(now - entry.Expires))} ago"));
+                    $"user {Text.Safe(entry.User!)}, expired {Text.Duration(TimeSpan.FromMilliseconds(now - entry.Expires))} ago", entry.UserPart));
             }
-            else if (entry.Score <= now)
+        }
+
+        // Each user's expiry score must be at or before its earliest session's expiry: the sweep visits a user only once
+        // its score has passed (a lower score is normal: slides never rewrite it).
+        var earliest = entries.Where(e => e.HasSession)
+            .GroupBy(e => (e.Bucket, e.UserPart))
+            .ToDictionary(g => g.Key, g => g.Min(e => e.Expires));
+        var scores = new Dictionary<(string Bucket, string UserPart), long>();
+        foreach (var member in await ReadExpiryAsync(cancellationToken))
+        {
+            if (member.HasUser)
             {
-                items.Add(new CleanupItem(CleanupKinds.StaleExpiryScore, entry.Bucket, entry.SessionId, (string)keys.Expiry(entry.Bucket)!,
-                    $"scored {Text.Time(DateTimeOffset.FromUnixTimeMilliseconds(entry.Score))}, the session expires {Text.Time(entry.ExpiresAt)}"));
+                scores[(member.Bucket, member.UserPart)] = member.Score;
+            }
+            else
+            {
+                items.Add(new CleanupItem(CleanupKinds.StaleExpiryEntry, member.Bucket, null, (string)keys.Expiry(member.Bucket)!,
+                    $"user {Text.Safe(member.UserPart)} has no entry in the users hash", member.UserPart));
+            }
+        }
+        foreach (var ((bucket, userPart), at) in earliest.OrderBy(e => e.Key.Bucket, StringComparer.Ordinal).ThenBy(e => e.Key.UserPart, StringComparer.Ordinal))
+        {
+            var detail = !scores.TryGetValue((bucket, userPart), out var score)
+                ? $"user {Text.Safe(userPart)} is not in it: the sweep never visits its sessions (earliest expiry {Text.Time(DateTimeOffset.FromUnixTimeMilliseconds(at))})"
+                : score > at
+                    ? $"user {Text.Safe(userPart)} scored {Text.Time(DateTimeOffset.FromUnixTimeMilliseconds(score))}, after its earliest session's expiry {Text.Time(DateTimeOffset.FromUnixTimeMilliseconds(at))}"
+                    : null;
+            if (detail is not null)
+            {
+                items.Add(new CleanupItem(CleanupKinds.StaleExpiryScore, bucket, null, (string)keys.Expiry(bucket)!, detail, userPart));
             }
         }
 
@@ -61,6 +89,37 @@ internal sealed class CleanupPlanner
         return items;
     }
 
+    /// <summary>Every bucket's expiry zset members, each with whether its user still has an entry in the users hash.</summary>
+    private async Task<List<(string Bucket, string UserPart, long Score, bool HasUser)>> ReadExpiryAsync(CancellationToken cancellationToken)
+    {
+        var found = new List<(string Bucket, string UserPart, long Score, bool HasUser)>();
+        var gate = new object();
+        var done = 0;
+        await Parallel.ForEachAsync(SessionKeys.AllBuckets(), new ParallelOptions { MaxDegreeOfParallelism = InFlight, CancellationToken = cancellationToken },
+            async (bucket, ct) =>
+            {
+                for (var first = 0; ; first += ExpiryPageSize)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var page = (RedisResult[])(await CliScripts.ReadExpiry.EvaluateAsync(_context.Db,
+                        [_context.Keys.Expiry(bucket), _context.Keys.Users(bucket)], [first, ExpiryPageSize]))!;
+                    lock (gate)
+                    {
+                        for (var i = 0; i + 2 < page.Length; i += 3)
+                        {
+                            found.Add((bucket, (string)page[i]!, (long)(double)page[i + 1], (long)page[i + 2] == 1));
+                        }
+                    }
+                    if (page.Length < ExpiryPageSize * 3)
+                    {
+                        break;
+                    }
+                }
+                _context.Progress.Report($"reading the expiry schedules: bucket {Interlocked.Increment(ref done)}/{SessionKeys.BucketCount}");
+            });
+        return found;
+    }
+
     private async Task<List<(string Bucket, string SessionId, bool HasSnapshot)>> ReadPendingAsync(CancellationToken cancellationToken)
     {
         var found = new List<(string Bucket, string SessionId, bool HasSnapshot)>();
@@ -69,7 +128,7 @@ internal sealed class CleanupPlanner
         await Parallel.ForEachAsync(SessionKeys.AllBuckets(), new ParallelOptions { MaxDegreeOfParallelism = InFlight, CancellationToken = cancellationToken },
             async (bucket, _) =>
             {
-                var result = (RedisResult[])(await _context.Db.ScriptEvaluateAsync(CliScripts.ReadPending, [_context.Keys.Pending(bucket)]))!;
+                var result = (RedisResult[])(await CliScripts.ReadPending.EvaluateAsync(_context.Db, [_context.Keys.Pending(bucket)]))!;
                 lock (gate)
                 {
                     for (var i = 0; i + 2 < result.Length; i += 3)
@@ -82,16 +141,15 @@ internal sealed class CleanupPlanner
         return found;
     }
 
-    /// <summary>SCANs (never KEYS) each master for the prefix's bucket keys and reports those no index points to.</summary>
+    /// <summary>SCANs (never KEYS) each master for the prefix's session hashes and snapshots and reports those no index
+    /// points to.</summary>
     private async Task<List<CleanupItem>> FindOrphansAsync(HashSet<string> indexed, HashSet<string> pending, CancellationToken cancellationToken)
     {
         var keys = _context.Keys;
         var database = _context.Db.Database;
         var pattern = keys.Prefix + ":{*";
-        var sessions = new Dictionary<string, string>(StringComparer.Ordinal);
-        var timers = new List<(string Bucket, string SessionId, string Key)>();
+        var sessions = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var snapshots = new List<(string Bucket, string SessionId, string Key)>();
-        var userIndexes = new List<(string Bucket, string Key)>();
         long scanned = 0;
         foreach (var server in _context.Masters)
         {
@@ -106,9 +164,7 @@ internal sealed class CleanupPlanner
                         switch (kind)
                         {
                             case "session": sessions[rest] = bucket; break;
-                            case "timer": timers.Add((bucket, rest, name)); break;
                             case "ended": snapshots.Add((bucket, rest, name)); break;
-                            case "user": userIndexes.Add((bucket, name)); break;
                         }
                     }
                     if (++scanned % 1000 == 0)
@@ -120,31 +176,14 @@ internal sealed class CleanupPlanner
         }
 
         var items = new List<CleanupItem>();
-        foreach (var (sessionId, bucket) in sessions.Where(s => !indexed.Contains(s.Key)).OrderBy(s => s.Key, StringComparer.Ordinal))
+        foreach (var (sessionId, bucket) in sessions.Where(s => !indexed.Contains(s.Key)))
         {
-            items.Add(new CleanupItem(CleanupKinds.UnindexedSession, bucket, sessionId, (string)keys.Session(bucket, sessionId)!, "its bucket's expiry index doesn't list it"));
-        }
-        // A timer whose session is indexed but has no hash goes with that stale entry (DropStaleExpiryEntry deletes it).
-        foreach (var (bucket, sessionId, key) in timers.Where(t => !sessions.ContainsKey(t.SessionId) && !indexed.Contains(t.SessionId)))
-        {
-            items.Add(new CleanupItem(CleanupKinds.OrphanTimer, bucket, sessionId, key, "no session hash"));
+            items.Add(new CleanupItem(CleanupKinds.UnindexedSession, bucket, sessionId, (string)keys.Session(bucket, sessionId)!, "its user's entry in the users hash doesn't list it"));
         }
         foreach (var (bucket, sessionId, key) in snapshots.Where(s => !pending.Contains(s.SessionId)))
         {
             items.Add(new CleanupItem(CleanupKinds.OrphanSnapshot, bucket, sessionId, key, "no pending termination points to it"));
         }
-        var done = 0;
-        var gate = new object();
-        await Parallel.ForEachAsync(userIndexes, new ParallelOptions { MaxDegreeOfParallelism = InFlight, CancellationToken = cancellationToken },
-            async (index, _) =>
-            {
-                var stale = (RedisResult[])(await _context.Db.ScriptEvaluateAsync(CliScripts.StaleUserEntries, [index.Key]))!;
-                lock (gate)
-                {
-                    items.AddRange(stale.Select(s => new CleanupItem(CleanupKinds.StaleUserEntry, index.Bucket, (string)s!, index.Key, "its session hash is gone")));
-                }
-                _context.Progress.Report($"checking user indexes: {Interlocked.Increment(ref done)}/{userIndexes.Count}");
-            });
         return items;
     }
 
@@ -175,13 +214,21 @@ internal sealed class CleanupPlanner
         var keys = _context.Keys;
         var db = _context.Db;
         var result = new CleanupResult();
-
-        // 1. Put lost sessions back in their index first, so the sweep below ends those whose time is up.
         var sweepBuckets = new SortedSet<string>(StringComparer.Ordinal);
+
+        // 1. Put lost sessions back in their user's entry and the expiry zset, and schedule users the expiry zset lost or
+        //    scored too late, so the sweep below ends those whose time is up.
         foreach (var item in items.Where(i => i.Kind == CleanupKinds.UnindexedSession))
         {
-            var outcome = (string?)await db.ScriptEvaluateAsync(CliScripts.ReindexSession, [keys.Session(item.Bucket, item.SessionId), keys.Expiry(item.Bucket)], [item.SessionId]);
+            var outcome = (string?)await CliScripts.ReindexSession.EvaluateAsync(db,
+                [keys.Users(item.Bucket), keys.Session(item.Bucket, item.SessionId!), keys.Expiry(item.Bucket)], [item.SessionId]);
             result.Count(outcome == "reindexed" ? "reindexed_sessions" : outcome == "deleted" ? "deleted_damaged_sessions" : "skipped");
+            sweepBuckets.Add(item.Bucket);
+        }
+        foreach (var item in items.Where(i => i.Kind == CleanupKinds.StaleExpiryScore))
+        {
+            var rescored = (long)await CliScripts.RescoreUser.EvaluateAsync(db, [keys.Users(item.Bucket), keys.Expiry(item.Bucket)], [item.UserPart]);
+            result.Count(rescored == 1 ? "rescored_entries" : "skipped");
             sweepBuckets.Add(item.Bucket);
         }
 
@@ -192,23 +239,28 @@ internal sealed class CleanupPlanner
         foreach (var item in rest)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (script, scriptKeys, counter) = item.Kind switch
+            var (script, scriptKeys, values, counter) = item.Kind switch
             {
-                CleanupKinds.StaleExpiryEntry => (CliScripts.DropStaleExpiryEntry, new RedisKey[] { keys.Expiry(item.Bucket), keys.Session(item.Bucket, item.SessionId), keys.Timer(item.Bucket, item.SessionId) }, "removed_index_entries"),
-                CleanupKinds.StalePendingEntry => (CliScripts.DropStalePendingEntry, [keys.Pending(item.Bucket), keys.Ended(item.Bucket, item.SessionId)], "removed_index_entries"),
-                CleanupKinds.StaleUserEntry => (CliScripts.DropStaleUserEntry, [item.Key, keys.Session(item.Bucket, item.SessionId), keys.Users(item.Bucket)], "removed_index_entries"),
-                CleanupKinds.OrphanTimer => (CliScripts.DropOrphanTimer, [keys.Timer(item.Bucket, item.SessionId), keys.Session(item.Bucket, item.SessionId)], "deleted_orphaned_keys"),
-                CleanupKinds.OrphanSnapshot => (CliScripts.DropOrphanSnapshot, [keys.Ended(item.Bucket, item.SessionId), keys.Pending(item.Bucket)], "deleted_orphaned_keys"),
+                CleanupKinds.StaleExpiryEntry => (CliScripts.DropStaleExpiryEntry, new RedisKey[] { keys.Expiry(item.Bucket), keys.Users(item.Bucket) },
+                    new RedisValue[] { item.UserPart }, "removed_index_entries"),
+                CleanupKinds.StalePendingEntry => (CliScripts.DropStalePendingEntry, [keys.Pending(item.Bucket), keys.Ended(item.Bucket, item.SessionId!)],
+                    [item.SessionId], "removed_index_entries"),
+                CleanupKinds.StaleUserEntry => (CliScripts.DropStaleUserEntry,
+                    [keys.Users(item.Bucket), keys.Session(item.Bucket, item.SessionId!), keys.Expiry(item.Bucket), keys.Count(item.Bucket)],
+                    [item.UserPart, item.SessionId], "removed_index_entries"),
+                CleanupKinds.OrphanSnapshot => (CliScripts.DropOrphanSnapshot, [keys.Ended(item.Bucket, item.SessionId!), keys.Pending(item.Bucket)],
+                    [item.SessionId], "deleted_orphaned_keys"),
                 _ => throw new InvalidOperationException($"Unknown cleanup kind {item.Kind}."),
             };
-            var applied = (long)await db.ScriptEvaluateAsync(script, scriptKeys, [item.SessionId]);
+            var applied = (long)await script.EvaluateAsync(db, scriptKeys, values);
             result.Count(applied == 1 ? counter : "skipped");
             _context.Progress.Report($"cleaning: {++done}/{rest.Count}");
         }
 
-        // 3. Sessions past their time (and entries scored too early): the library's sweep of their buckets ends them as
-        //    expired, leaving each termination pending for the listeners; the CLI has no callbacks and claims nothing.
-        foreach (var item in items.Where(i => i.Kind is CleanupKinds.OverdueSession or CleanupKinds.StaleExpiryScore))
+        // 3. Sessions past their time (and the buckets changed above, whose due key the sweep re-arms): the library's
+        //    sweep of their buckets ends them as expired, leaving each termination pending for the listeners; the CLI has
+        //    no callbacks and claims nothing.
+        foreach (var item in items.Where(i => i.Kind == CleanupKinds.OverdueSession))
         {
             sweepBuckets.Add(item.Bucket);
         }
@@ -218,7 +270,6 @@ internal sealed class CleanupPlanner
             result.Count("ended_sessions", await _context.Manager.Terminations.SweepBucketAsync(bucket, cancellationToken));
             _context.Progress.Report($"sweeping: bucket {++done}/{sweepBuckets.Count}");
         }
-        result.Count("rescored_entries", items.Count(i => i.Kind == CleanupKinds.StaleExpiryScore));
         _context.Progress.Clear();
         return result;
     }

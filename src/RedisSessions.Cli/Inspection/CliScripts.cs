@@ -1,3 +1,5 @@
+using RedisSessions.Internal;
+
 namespace RedisSessions.Cli.Inspection;
 
 /// <summary>
@@ -5,35 +7,70 @@ namespace RedisSessions.Cli.Inspection;
 /// each re-check, atomically, the condition the plan found, so a key that came back to life between plan and apply is
 /// left alone. Every key a script touches is built from KEYS[1]'s <c>{bucket}</c> hash tag or passed in KEYS[], so
 /// they run unchanged on Redis Cluster. The library's own writes (terminate, sweep) go through SessionManager.
+/// The key schema and the session hash's fields are described on <see cref="SessionKeys"/>: a bucket's <c>users</c>
+/// hash maps a user part to its session ids (space-separated, oldest first) and its <c>expiry</c> zset maps a user part
+/// to a lower bound of that user's earliest expiry.
 /// </summary>
 internal static class CliScripts
 {
-    /// <summary>Fields read per session while walking: the hash's fields in this order, after sid and score.</summary>
-    public static readonly string[] WalkFields = ["user", "node", "created", "last", "expires", "idle", "absolute"];
+    /// <summary>The session hash fields the walk reads, in this order (never the data fields).</summary>
+    public static readonly string[] WalkFields = ["u", "c", "e", "n", "a", "l"];
+
+    /// <summary>Mirrors the library's <c>user_part</c> and index helpers.</summary>
+    private const string Helpers = """
+        local base = string.match(KEYS[1], '^(.-{[^}]*}:)')
+        local function user_part(u)
+          if string.len(u) <= 64 and string.match(u, '^[%w%._@%+%-]+$') then return u end
+          return '#' .. redis.sha1hex(u)
+        end
+        local function split(s)
+          local t = {}
+          for w in string.gmatch(s or '', '%S+') do t[#t + 1] = w end
+          return t
+        end
+
+        """;
 
     /// <summary>
-    /// One page of a bucket's expiry index with each session's summary fields (never its data).
-    /// KEYS: 1 expiry index. ARGV: 1 first rank, 2 page size.
-    /// Returns {sid, score, user, node, created, last, expires, idle, absolute, sid, ...}; a missing hash gives nils.
+    /// One HSCAN page of a bucket's users hash with the summary fields of every session each entry lists (never data).
+    /// KEYS: 1 users. ARGV: 1 cursor, 2 COUNT hint.
+    /// Returns {next cursor, user part, sid, u, c, e, n, a, l, user part, sid, ...}; a missing hash (or field) gives nils.
     /// </summary>
-    public const string WalkExpiryIndex = """
-        local base = string.match(KEYS[1], '^(.-{[^}]*}:)')
+    public static readonly StoredScript WalkUsers = new("cli-walk-users", Helpers + """
+        local r = redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
+        local out = {r[1]}
+        local page = r[2]
+        for i = 1, #page, 2 do
+          for _, s in ipairs(split(page[i + 1])) do
+            local f = redis.call('HMGET', base .. 'session:' .. s, 'u', 'c', 'e', 'n', 'a', 'l')
+            out[#out + 1] = page[i]
+            out[#out + 1] = s
+            for j = 1, 6 do out[#out + 1] = f[j] end
+          end
+        end
+        return out
+        """);
+
+    /// <summary>
+    /// One page of a bucket's expiry zset, each member with whether the users hash still has an entry for it.
+    /// KEYS: 1 expiry, 2 users. ARGV: 1 first rank, 2 page size. Returns {user part, score, 1 | 0, ...}.
+    /// </summary>
+    public static readonly StoredScript ReadExpiry = new("cli-read-expiry", """
         local first = tonumber(ARGV[1])
         local page = redis.call('ZRANGE', KEYS[1], first, first + tonumber(ARGV[2]) - 1, 'WITHSCORES')
         local out = {}
         for i = 1, #page, 2 do
-          local f = redis.call('HMGET', base .. 'session:' .. page[i], 'user', 'node', 'created', 'last', 'expires', 'idle', 'absolute')
           out[#out + 1] = page[i]
           out[#out + 1] = page[i + 1]
-          for j = 1, 7 do out[#out + 1] = f[j] end
+          out[#out + 1] = redis.call('HEXISTS', KEYS[2], page[i])
         end
         return out
-        """;
+        """);
 
     /// <summary>
     /// A bucket's pending terminations. KEYS: 1 pending. Returns {sid, score, 1 | 0 (snapshot exists), ...}.
     /// </summary>
-    public const string ReadPending = """
+    public static readonly StoredScript ReadPending = new("cli-read-pending", """
         local base = string.match(KEYS[1], '^(.-{[^}]*}:)')
         local page = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
         local out = {}
@@ -43,78 +80,100 @@ internal static class CliScripts
           out[#out + 1] = redis.call('EXISTS', base .. 'ended:' .. page[i])
         end
         return out
-        """;
+        """);
 
-    /// <summary>Members of a user index whose session hash is gone. KEYS: 1 user index. Returns {sid, ...}.</summary>
-    public const string StaleUserEntries = """
-        local base = string.match(KEYS[1], '^(.-{[^}]*}:)')
-        local out = {}
-        for _, s in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-          if redis.call('EXISTS', base .. 'session:' .. s) == 0 then out[#out + 1] = s end
-        end
-        return out
-        """;
-
-    /// <summary>Drops an expiry index entry (and any timer) whose session hash is gone.
-    /// KEYS: 1 expiry index, 2 session, 3 timer. ARGV: 1 sid. Returns 1 when it dropped it.</summary>
-    public const string DropStaleExpiryEntry = """
-        if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-        redis.call('DEL', KEYS[3])
+    /// <summary>Removes an expiry zset member whose user has no entry in the users hash (nothing to sweep).
+    /// KEYS: 1 expiry, 2 users. ARGV: 1 user part. Returns 1 when it removed it.</summary>
+    public static readonly StoredScript DropStaleExpiryEntry = new("cli-drop-stale-expiry", """
+        if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 0 end
         return redis.call('ZREM', KEYS[1], ARGV[1])
-        """;
+        """);
 
     /// <summary>Drops a pending entry whose ended snapshot is gone (no handler could run it).
     /// KEYS: 1 pending, 2 ended snapshot. ARGV: 1 sid. Returns 1 when it dropped it.</summary>
-    public const string DropStalePendingEntry = """
+    public static readonly StoredScript DropStalePendingEntry = new("cli-drop-stale-pending", """
         if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
         return redis.call('ZREM', KEYS[1], ARGV[1])
-        """;
+        """);
 
-    /// <summary>Drops a user index entry whose session hash is gone, keeping the bucket's user count right
-    /// (as the library's remove_from_user does). KEYS: 1 user index, 2 session, 3 users counter. ARGV: 1 sid.</summary>
-    public const string DropStaleUserEntry = """
+    /// <summary>Drops a sid whose session hash is gone from its user's entry, as the library does when it meets one: the
+    /// entry (and the user's expiry member) goes when it lists nothing else, and the bucket's count goes down.
+    /// KEYS: 1 users, 2 session, 3 expiry, 4 count. ARGV: 1 user part, 2 sid. Returns 1 when it dropped it.</summary>
+    public static readonly StoredScript DropStaleUserEntry = new("cli-drop-stale-user", Helpers + """
         if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-        if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
-        if redis.call('EXISTS', KEYS[1]) == 0 then
-          if redis.call('DECR', KEYS[3]) <= 0 then redis.call('DEL', KEYS[3]) end
+        local keep, found = {}, false
+        for _, s in ipairs(split(redis.call('HGET', KEYS[1], ARGV[1]))) do
+          if s == ARGV[2] then found = true else keep[#keep + 1] = s end
         end
+        if not found then return 0 end
+        if #keep == 0 then
+          redis.call('HDEL', KEYS[1], ARGV[1])
+          redis.call('ZREM', KEYS[3], ARGV[1])
+        else
+          redis.call('HSET', KEYS[1], ARGV[1], table.concat(keep, ' '))
+        end
+        if redis.call('DECR', KEYS[4]) <= 0 then redis.call('DEL', KEYS[4]) end
         return 1
-        """;
+        """);
 
-    /// <summary>Deletes a timer key whose session hash is gone. KEYS: 1 timer, 2 session. Returns 1 when deleted.</summary>
-    public const string DropOrphanTimer = """
-        if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-        return redis.call('DEL', KEYS[1])
-        """;
+    /// <summary>Gives a user's expiry member the earliest expiry of the sessions its entry lists when the member is
+    /// missing or later than that (the sweep would visit the user late, or never).
+    /// KEYS: 1 users, 2 expiry. ARGV: 1 user part. Returns 1 when it re-scored it.</summary>
+    public static readonly StoredScript RescoreUser = new("cli-rescore-user", Helpers + """
+        local earliest = nil
+        for _, s in ipairs(split(redis.call('HGET', KEYS[1], ARGV[1]))) do
+          local v = redis.call('HMGET', base .. 'session:' .. s, 'c', 'e')
+          if tonumber(v[1]) and tonumber(v[2]) then
+            local at = tonumber(v[1]) + tonumber(v[2])
+            if earliest == nil or at < earliest then earliest = at end
+          end
+        end
+        if earliest == nil then return 0 end
+        local current = redis.call('ZSCORE', KEYS[2], ARGV[1])
+        if current and tonumber(current) <= earliest then return 0 end
+        redis.call('ZADD', KEYS[2], earliest, ARGV[1])
+        return 1
+        """);
 
     /// <summary>Deletes an ended snapshot no pending entry points to (no handler will ever take it).
     /// KEYS: 1 ended snapshot, 2 pending. ARGV: 1 sid. Returns 1 when deleted.</summary>
-    public const string DropOrphanSnapshot = """
+    public static readonly StoredScript DropOrphanSnapshot = new("cli-drop-orphan-snapshot", """
         if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
         return redis.call('DEL', KEYS[1])
-        """;
+        """);
 
-    /// <summary>Puts a session hash that its bucket's expiry index lost back into it (score = its expires field), so
-    /// listing sees it and the sweep ends it when its time is up. A hash without user or expires can't be a session:
-    /// it is deleted. KEYS: 1 session, 2 expiry index. ARGV: 1 sid. Returns 'reindexed' | 'deleted' | 'skipped'.</summary>
-    public const string ReindexSession = """
-        if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 'skipped' end
-        if redis.call('EXISTS', KEYS[1]) == 0 then return 'skipped' end
-        local f = redis.call('HMGET', KEYS[1], 'user', 'expires')
-        if not f[1] or not tonumber(f[2]) then
-          redis.call('DEL', KEYS[1])
+    /// <summary>Puts a session hash its user's entry doesn't list back into the bucket's indexes: into the user's entry
+    /// in creation order, and into the expiry zset (lowering the user's score to its expiry when that is earlier), so
+    /// listing sees it and the sweep ends it when its time is up. A hash without user, created or expiry can't be a
+    /// session: it is deleted. The bucket's count is left alone (the session was counted when it was created).
+    /// KEYS: 1 users, 2 session, 3 expiry. ARGV: 1 sid. Returns 'reindexed' | 'deleted' | 'skipped'.</summary>
+    public static readonly StoredScript ReindexSession = new("cli-reindex-session", Helpers + """
+        if redis.call('EXISTS', KEYS[2]) == 0 then return 'skipped' end
+        local f = redis.call('HMGET', KEYS[2], 'u', 'c', 'e')
+        if not f[1] or not tonumber(f[2]) or not tonumber(f[3]) then
+          redis.call('DEL', KEYS[2])
           return 'deleted'
         end
-        redis.call('ZADD', KEYS[2], f[2], ARGV[1])
+        local up, c = user_part(f[1]), tonumber(f[2])
+        local sids = split(redis.call('HGET', KEYS[1], up))
+        local at = #sids + 1
+        for i, s in ipairs(sids) do
+          if s == ARGV[1] then return 'skipped' end
+          local other = tonumber(redis.call('HGET', base .. 'session:' .. s, 'c'))
+          if at > #sids and other and other > c then at = i end
+        end
+        table.insert(sids, at, ARGV[1])
+        redis.call('HSET', KEYS[1], up, table.concat(sids, ' '))
+        redis.call('ZADD', KEYS[3], 'LT', c + tonumber(f[3]), up)
         return 'reindexed'
-        """;
+        """);
 
     /// <summary>The newest (ARGV[1] = 'rev') or oldest entries of the termination stream, or those after an id.
     /// KEYS: 1 stream. ARGV: 1 'rev' | 'after', 2 count, 3 last id seen (for 'after').
     /// A missing stream reads as empty.</summary>
-    public const string ReadEvents = """
+    public static readonly StoredScript ReadEvents = new("cli-read-events", """
         if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
         if ARGV[1] == 'rev' then return redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', ARGV[2]) end
         return redis.call('XRANGE', KEYS[1], '(' .. ARGV[3], '+', 'COUNT', ARGV[2])
-        """;
+        """);
 }

@@ -25,7 +25,7 @@ internal sealed class EventReader
 
     private async Task<List<TerminationEvent>> ReadAsync(string mode, int count, string lastId)
     {
-        var result = (RedisResult[])(await _context.Db.ScriptEvaluateAsync(CliScripts.ReadEvents, [_context.Keys.Events], [mode, count, lastId]))!;
+        var result = (RedisResult[])(await CliScripts.ReadEvents.EvaluateAsync(_context.Db, [_context.Keys.Events], [mode, count, lastId]))!;
         var events = new List<TerminationEvent>(result.Length);
         foreach (var entry in result)
         {

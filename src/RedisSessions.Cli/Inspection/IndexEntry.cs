@@ -1,10 +1,23 @@
+using RedisSessions.Internal;
+
 namespace RedisSessions.Cli.Inspection;
 
-/// <summary>One member of a bucket's expiry index, with the summary fields of the session hash it names
-/// (<see cref="HasSession"/> false when the hash is gone: a stale entry).</summary>
-internal sealed record IndexEntry(string Bucket, string SessionId, long Score, string? User, string Node, long Created, long Last, long Expires, long IdleMs, long? Absolute)
+/// <summary>One session id listed in a bucket's users hash (under <see cref="UserPart"/>), with the summary fields of the
+/// session hash it names (<see cref="Session"/> null when the hash is gone: a stale entry). The node name is resolved
+/// through the node registry; last activity is derived as the library does (see <see cref="SessionRecord"/>).</summary>
+internal sealed record IndexEntry(string Bucket, string UserPart, string SessionId, SessionRecord? Session)
 {
-    public bool HasSession => User is not null;
+    public bool HasSession => Session is not null;
+
+    public string? User => Session?.UserId;
+
+    public string Node => Session?.Node ?? string.Empty;
+
+    public long Created => Session?.CreatedMs ?? 0;
+
+    public long Last => Session?.LastActivity.ToUnixTimeMilliseconds() ?? 0;
+
+    public long Expires => Session?.ExpiresMs ?? 0;
 
     public DateTimeOffset CreatedAt => DateTimeOffset.FromUnixTimeMilliseconds(Created);
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using RedisSessions.Cli.Connection;
 using RedisSessions.Cli.Output;
 using RedisSessions.Internal;
@@ -7,20 +6,20 @@ using StackExchange.Redis;
 namespace RedisSessions.Cli.Inspection;
 
 /// <summary>
-/// Walks every session through the 1,024 per-bucket expiry indexes, a page of <see cref="PageSize"/> at a time, with a
-/// few buckets in flight at once: never KEYS, never a SCAN of the keyspace. Each page is one script call that returns
-/// the sessions' summary fields (not their data). The walk is not a snapshot: a session created or ended while it runs
-/// may or may not be seen; none is reported twice.
+/// Walks every session through the 1,024 per-bucket users hashes (HSCAN, about <see cref="PageSize"/> users per page),
+/// with a few buckets in flight at once: never KEYS, never a SCAN of the keyspace. Each page is one script call that
+/// returns the listed sessions' summary fields (not their data). The walk is not a snapshot: a session created or
+/// ended while it runs may or may not be seen; none is reported twice.
 /// </summary>
 internal sealed class SessionWalker
 {
-    public const int PageSize = 500;
+    public const int PageSize = 200;
     private const int BucketsInFlight = 16;
     private readonly CliContext _context;
 
     public SessionWalker(CliContext context) => _context = context;
 
-    /// <summary>Every entry of every expiry index for which <paramref name="keep"/> holds, in bucket order.</summary>
+    /// <summary>Every session id listed in every users hash for which <paramref name="keep"/> holds, in bucket order.</summary>
     public async Task<List<IndexEntry>> WalkAsync(Func<IndexEntry, bool> keep, CancellationToken cancellationToken)
     {
         var perBucket = new List<IndexEntry>[SessionKeys.BucketCount];
@@ -43,46 +42,47 @@ internal sealed class SessionWalker
     {
         var kept = new List<IndexEntry>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        var key = _context.Keys.Expiry(bucket);
-        for (var first = 0; ; first += PageSize)
+        var key = _context.Keys.Users(bucket);
+        var stride = 2 + CliScripts.WalkFields.Length;
+        var cursor = "0";
+        do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var result = await _context.Db.ScriptEvaluateAsync(CliScripts.WalkExpiryIndex, [key], [first, PageSize]);
-            var items = (RedisResult[])result!;
-            var stride = 2 + CliScripts.WalkFields.Length;
-            for (var i = 0; i + stride <= items.Length; i += stride)
+            var items = (RedisResult[])(await CliScripts.WalkUsers.EvaluateAsync(_context.Db, [key], [cursor, PageSize]))!;
+            cursor = (string)items[0]!;
+            for (var i = 1; i + stride <= items.Length; i += stride)
             {
-                var entry = Read(bucket, items, i);
+                var entry = await ReadAsync(bucket, items, i);
+                // HSCAN may return an entry twice (while the hash is rehashed): report each session once.
                 if (ids.Add(entry.SessionId) && keep(entry))
                 {
                     kept.Add(entry);
                 }
             }
-            onPage(items.Length / stride);
-            if (items.Length < PageSize * stride)
+            onPage((items.Length - 1) / stride);
+        }
+        while (cursor != "0");
+        return kept;
+    }
+
+    private async ValueTask<IndexEntry> ReadAsync(string bucket, RedisResult[] items, int at)
+    {
+        var sessionId = (string)items[at + 1]!;
+        var flat = new List<RedisValue>(CliScripts.WalkFields.Length * 2);
+        for (var j = 0; j < CliScripts.WalkFields.Length; j++)
+        {
+            var value = items[at + 2 + j];
+            if (!value.IsNull)
             {
-                return kept;
+                flat.Add(CliScripts.WalkFields[j]);
+                flat.Add((RedisValue)value);
             }
         }
+        var record = SessionRecord.FromFlat(sessionId, [.. flat], _context.Target.Options.InactiveTimeout);
+        if (record is not null)
+        {
+            await _context.Manager.Nodes.ResolveAsync(record);
+        }
+        return new IndexEntry(bucket, (string)items[at]!, sessionId, record);
     }
-
-    private static IndexEntry Read(string bucket, RedisResult[] items, int at)
-    {
-        var user = (string?)items[at + 2];
-        return new IndexEntry(
-            bucket,
-            (string)items[at]!,
-            Long((string?)items[at + 1]),
-            user,
-            (string?)items[at + 3] ?? string.Empty,
-            Long((string?)items[at + 4]),
-            Long((string?)items[at + 5]),
-            Long((string?)items[at + 6]),
-            Long((string?)items[at + 7]),
-            items[at + 8].IsNull ? null : Long((string?)items[at + 8]));
-    }
-
-    internal static long Long(string? value) =>
-        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n
-        : double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? (long)d : 0;
 }

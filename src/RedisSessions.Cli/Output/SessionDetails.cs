@@ -1,6 +1,6 @@
 namespace RedisSessions.Cli.Output;
 
-/// <summary>What <c>show</c> prints: every field of the session hash, its data, and its keys' TTLs.</summary>
+/// <summary>What <c>show</c> prints: every field of the session hash, its data, its hash's TTL and its bucket's due key TTL.</summary>
 internal sealed class SessionDetails
 {
     public required string SessionId { get; init; }
@@ -14,6 +14,8 @@ internal sealed class SessionDetails
     public required double IdleSeconds { get; init; }
     public required double ExpiresInSeconds { get; init; }
     public double? SessionKeyTtlSeconds { get; init; }
-    public double? TimerKeyTtlSeconds { get; init; }
+    /// <summary>TTL of the bucket's due key (<c>{prefix}:{b}:due</c>): when the keyspace event that wakes a sweep of the
+    /// session's bucket fires.</summary>
+    public double? DueKeyTtlSeconds { get; init; }
     public required SortedDictionary<string, string> Data { get; init; }
 }

@@ -7,6 +7,9 @@ namespace RedisSessions.Cli.Tests.Infrastructure;
 /// to the fixture's Redis and the test's prefix.</summary>
 public abstract class CliTestBase
 {
+    /// <summary>The <see cref="SessionOptions.InactiveTimeout"/> of <see cref="NewManager"/>'s sessions.</summary>
+    protected static readonly TimeSpan InactiveTimeout = TimeSpan.FromHours(1);
+
     private static int s_counter;
 
     protected CliTestBase(RedisFixture redis) => Redis = redis;
@@ -29,7 +32,7 @@ public abstract class CliTestBase
             KeyPrefix = prefix,
             EnableAutoCleanup = false,
             ActivityResolution = TimeSpan.Zero,
-            InactiveTimeout = TimeSpan.FromHours(1),
+            InactiveTimeout = InactiveTimeout,
             MaxSessionsPerUser = 0,
             NodeName = node,
         };
@@ -37,9 +40,10 @@ public abstract class CliTestBase
         return new SessionManager(Redis.Connection, options, logger: null, clock);
     }
 
-    /// <summary>Runs the CLI with <c>--redis</c> and <c>--prefix</c> set for this test.</summary>
+    /// <summary>Runs the CLI with <c>--redis</c> and <c>--prefix</c> set for this test, and the managers' inactivity
+    /// timeout (session hashes don't store it; the CLI derives last activity from it as the application does).</summary>
     protected Task<CliResult> CliAsync(string prefix, params string[] arguments) =>
-        CliRunner.RunAsync([.. arguments, "--redis", Redis.Configuration, "--prefix", prefix]);
+        CliRunner.RunAsync([.. arguments, "--redis", Redis.Configuration, "--prefix", prefix, "--inactive-timeout", "1h"]);
 
     protected static string Bucket(string sessionId) => sessionId[..3];
 
