@@ -102,7 +102,7 @@ internal static class CleanupCommand
         {
             foreach (var item in group.Take(ListedPerKind))
             {
-                table.Add(CleanupKinds.Describe(item.Kind), item.Key, item.SessionId ?? $"(user {Text.Safe(item.User ?? string.Empty)})", item.Detail, item.Action);
+                table.Add(CleanupKinds.Describe(item.Kind), item.Key, item.SessionId ?? $"(user {item.User})", item.Detail, item.Action);
             }
             hidden += Math.Max(0, group.Count() - ListedPerKind);
         }
