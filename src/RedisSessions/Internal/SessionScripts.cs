@@ -180,7 +180,9 @@ internal static class SessionScripts
         keep[#keep + 1] = sid
         redis.call('HSET', KEYS[2], up, table.concat(keep, ' '))
         redis.call('ZADD', KEYS[3], 'LT', now + e, up)
-        redis.call('SET', KEYS[4], '1', 'PXAT', now + e, 'NX')
+        -- the bucket's due key must not fire later than this session's expiry (it may have a shorter timeout)
+        local due = redis.call('PTTL', KEYS[4])
+        if due < 0 or due > e then redis.call('SET', KEYS[4], '1', 'PXAT', now + e) end
         redis.call('INCR', KEYS[6])
         return {'ok', now + e, unpack(out)}
         """);
