@@ -96,6 +96,21 @@ public abstract class InputAndSchemaTests(RedisFixture redis) : SessionTestBase(
     }
 
     [Fact]
+    public async Task The_size_limit_holds_for_numeric_values_that_redis_stores_in_fewer_bytes_than_they_have()
+    {
+        var prefix = NewPrefix();
+        await using var manager = NewManager(prefix, o => o.MaxDataBytes = 2800);
+        // 100 values of 19 digits: 2,300 bytes of data that Redis packs as integers into about 1,600.
+        var numbers = Enumerable.Range(0, 100).ToDictionary(i => $"n{i:000}", i => (1234567890123456700L + i).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var session = await manager.CreateSessionAsync("nina", numbers);
+
+        await Assert.ThrowsAsync<SessionDataTooLargeException>(() => session.SetDataAsync("x", new string('x', 600)));
+        Assert.Null((await manager.PeekSessionAsync(session.SessionId))!.GetData("x"));
+        await session.SetDataAsync("x", new string('x', 400));
+        Assert.Equal(101, (await manager.PeekSessionAsync(session.SessionId))!.Data.Count);
+    }
+
+    [Fact]
     public async Task Ids_are_url_safe_unique_and_carry_128_random_bits()
     {
         await using var manager = NewManager(NewPrefix(), o => o.MaxSessionsPerUser = 0);

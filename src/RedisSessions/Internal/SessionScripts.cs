@@ -217,26 +217,34 @@ internal static class SessionScripts
     /// </summary>
     public static readonly StoredScript SetData = new("set-data", Prelude + """
         local now = tonumber(ARGV[2])
-        local h = redis.call('HGETALL', KEYS[1])
-        if #h == 0 then return {'gone'} end
-        local c, e = tonumber(field(h, 'c')), tonumber(field(h, 'e'))
+        local v = redis.call('HMGET', KEYS[1], 'c', 'e', 'a', 'l')
+        if not v[1] then return {'gone'} end
+        local c, e = tonumber(v[1]), tonumber(v[2])
         if c + e <= now then
           local t = end_session(base_of(KEYS[1]), ARGV[1], 'expired', now, tonumber(ARGV[4]), tonumber(ARGV[7]), ARGV[6], ARGV[8])
           if tonumber(ARGV[7]) > 0 then return {'expired', t} end
           return {'expired'}
         end
-        local op, step = ARGV[10], 2
+        local op, step, max = ARGV[10], 2, tonumber(ARGV[9])
         if op == 'remove' then step = 1 end
-        local touched, size = {}, 0
-        for i = 11, #ARGV, step do
-          touched['.' .. ARGV[i]] = true
-          if op == 'set' then size = size + string.len(ARGV[i]) + string.len(ARGV[i + 1]) end
+        if op == 'set' then
+          local incoming = 0
+          for i = 11, #ARGV, 2 do incoming = incoming + string.len(ARGV[i]) + string.len(ARGV[i + 1]) end
+          -- The hash's memory bounds its data: every stored byte of a key or value takes at least half a byte of it
+          -- (listpack packs a numeric string of up to 20 characters in 2 to 10 bytes). Only a session near the
+          -- limit is counted field by field (so is every session where MEMORY USAGE is not allowed).
+          local mem = redis.pcall('MEMORY', 'USAGE', KEYS[1], 'SAMPLES', '0')
+          if type(mem) ~= 'number' or 2 * mem + incoming > max then
+            local h = redis.call('HGETALL', KEYS[1])
+            local touched, size = {}, incoming
+            for i = 11, #ARGV, 2 do touched['.' .. ARGV[i]] = true end
+            for i = 1, #h, 2 do
+              local name = h[i]
+              if string.byte(name, 1) == 46 and not touched[name] then size = size + string.len(name) - 1 + string.len(h[i + 1]) end
+            end
+            if size > max then return {'too_large', size} end
+          end
         end
-        for i = 1, #h, 2 do
-          local name = h[i]
-          if string.byte(name, 1) == 46 and not touched[name] then size = size + string.len(name) - 1 + string.len(h[i + 1]) end
-        end
-        if size > tonumber(ARGV[9]) then return {'too_large', size} end
         local i = 11
         while i <= #ARGV do
           local batch = {}
@@ -247,11 +255,10 @@ internal static class SessionScripts
           end
           if op == 'set' then redis.call('HSET', KEYS[1], unpack(batch)) else redis.call('HDEL', KEYS[1], unpack(batch)) end
         end
-        local a = field(h, 'a')
-        if a then a = tonumber(a) end
+        local a = tonumber(v[3])
         local new_e = slide(KEYS[1], c, e, a, now, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]))
         local l = -1
-        if new_e ~= e and a and new_e == a then l = now - c elseif new_e == e and field(h, 'l') then l = tonumber(field(h, 'l')) end
+        if new_e ~= e and a and new_e == a then l = now - c elseif new_e == e and v[4] then l = tonumber(v[4]) end
         return {'ok', new_e, l, c}
         """);
 
