@@ -34,7 +34,7 @@ internal sealed class NodeRegistry(SessionManager manager)
     private async Task<long> RegisterAsync()
     {
         var result = await manager.RunAsync("register-node", () => SessionScripts.RegisterNode.EvaluateAsync(manager.Db,
-            [manager.Keys.Nodes], [manager.Settings.NodeName])).ConfigureAwait(false);
+            [manager.Keys.Nodes], [manager.Settings.NodeName, (long)manager.Settings.InactiveTimeout.TotalMilliseconds])).ConfigureAwait(false);
         var id = (long)result;
         _names[id] = manager.Settings.NodeName;
         Volatile.Write(ref _ownId, id);

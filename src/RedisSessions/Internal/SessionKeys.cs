@@ -19,7 +19,7 @@ namespace RedisSessions.Internal;
 /// {prefix}:{b}:count           int   sessions of the bucket not ended yet (for stats)
 /// {prefix}:{b}:ended:{sid}     hash  the final snapshot plus reason, ended, attempts, claimed_by   TTL retention
 /// {prefix}:{b}:pending         zset  member sid, score = when the claim runs out (ms)
-/// {prefix}:nodes               hash  node id → node name, '=' + name → id, '#next'
+/// {prefix}:nodes               hash  node id → node name, '=' + name → id, 'idle:' + id → its InactiveTimeout (ms), '#next'
 /// {prefix}:events              stream of terminations (session, user, reason, at, node), MAXLEN ~ EventStreamMaxLength
 /// {prefix}:heartbeat:{node}    hash  node, host, pid, started, last: a listening process, TTL 3 heartbeat intervals
 /// </code>

@@ -468,13 +468,17 @@ internal static class SessionScripts
 
     /// <summary>
     /// The node registry: the small id of a node name, assigned on first use. Session hashes store the id (<c>n</c>),
-    /// not the name. KEYS: 1 registry hash (fields: id → name, '=' + name → id, '#next'). ARGV: 1 node name.
+    /// not the name; the registry also keeps each node's idle timeout, so tools can tell a session's last activity.
+    /// KEYS: 1 registry hash (fields: id → name, '=' + name → id, 'idle:' + id → idle ms, '#next').
+    /// ARGV: 1 node name, 2 idle timeout ms.
     /// </summary>
     public static readonly StoredScript RegisterNode = new("register-node", """
         local id = redis.call('HGET', KEYS[1], '=' .. ARGV[1])
-        if id then return tonumber(id) end
-        id = redis.call('HINCRBY', KEYS[1], '#next', 1)
-        redis.call('HSET', KEYS[1], tostring(id), ARGV[1], '=' .. ARGV[1], id)
-        return id
+        if not id then
+          id = tostring(redis.call('HINCRBY', KEYS[1], '#next', 1))
+          redis.call('HSET', KEYS[1], id, ARGV[1], '=' .. ARGV[1], id)
+        end
+        redis.call('HSET', KEYS[1], 'idle:' .. id, ARGV[2])
+        return tonumber(id)
         """);
 }
