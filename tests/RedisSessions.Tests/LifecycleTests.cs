@@ -228,6 +228,20 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
     }
 
     [Fact]
+    public async Task Rotating_a_session_whose_index_entry_was_lost_by_hand_lists_it_again()
+    {
+        var prefix = NewPrefix();
+        await using var manager = NewManager(prefix);
+        var session = await manager.CreateSessionAsync("yuri");
+        await Db.HashDeleteAsync($"{prefix}:{{{Bucket(session.SessionId)}}}:users", "yuri");
+        Assert.Empty(await manager.GetUserSessionsAsync("yuri"));
+
+        var rotated = await manager.RotateSessionIdAsync(session.SessionId);
+        Assert.Equal([rotated.SessionId], (await manager.GetUserSessionsAsync("yuri")).Select(s => s.SessionId));
+        Assert.Equal(1, await manager.TerminateUserSessionsAsync("yuri"));
+    }
+
+    [Fact]
     public async Task Operations_keep_working_after_redis_forgets_its_scripts()
     {
         var prefix = NewPrefix();

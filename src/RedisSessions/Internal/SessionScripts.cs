@@ -323,8 +323,11 @@ internal static class SessionScripts
         redis.call('RENAME', KEYS[1], KEYS[2])
         local up = user_part(field(h, 'u'))
         local sids = split(redis.call('HGET', base .. 'users', up))
-        for i = 1, #sids do if sids[i] == old then sids[i] = new end end
+        local found = false
+        for i = 1, #sids do if sids[i] == old then sids[i] = new found = true end end
+        if not found then sids[#sids + 1] = new end -- an index entry lost by hand: the new id is listed all the same
         write_user(base, up, sids)
+        if not found then redis.call('ZADD', base .. 'expiry', 'LT', c + e, up) end
         local a = field(h, 'a')
         if a then a = tonumber(a) end
         local new_e = slide(KEYS[2], c, e, a, now, tonumber(ARGV[4]), tonumber(ARGV[5]), 0)
