@@ -28,8 +28,9 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
-    /// <summary>The application's inactivity timeout. Session hashes don't store it: a session's last activity is its
-    /// expiry minus this timeout (unless capped by an absolute deadline), so the CLI must use the application's value.</summary>
+    /// <summary>An override of the inactivity timeout. Session hashes don't store it: a session's last activity is its
+    /// expiry minus the creating node's timeout (unless capped by an absolute deadline), which the CLI reads from the
+    /// node registry; this option replaces it for every session.</summary>
     public Option<TimeSpan?> InactiveTimeout { get; } = CreateInactiveTimeout();
 
     public void AddTo(Command root)
@@ -43,9 +44,10 @@ internal sealed class GlobalOptions
     private static Option<TimeSpan?> CreateInactiveTimeout()
     {
         var option = DurationOption.Create("--inactive-timeout",
-            "The application's InactiveTimeout: last activity and idle times are derived from it (sessions store their "
-            + "expiry, not their last activity). Default: RedisSessions:InactiveTimeout (appsettings.json or the "
-            + "environment), then 30m.");
+            "Override the InactiveTimeout that last activity and idle times are derived from (sessions store their "
+            + "expiry, not their last activity). Default: each session's creating node's InactiveTimeout, as that node "
+            + "recorded it in the node registry ({prefix}:nodes); for a node with no record there (older data, a registry "
+            + "deleted by hand), RedisSessions:InactiveTimeout (appsettings.json or the environment), then 30m.");
         option.Recursive = true;
         return option;
     }

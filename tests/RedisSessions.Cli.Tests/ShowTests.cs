@@ -88,27 +88,93 @@ public sealed class ShowTests(StandaloneRedisFixture redis) : CliTestBase(redis)
     }
 
     [Fact]
-    public async Task Show_derives_last_activity_from_the_configured_inactive_timeout()
+    public async Task Show_takes_the_idle_timeout_from_the_node_registry_the_option_overrides_it_and_config_is_the_fallback()
     {
         var prefix = NewPrefix();
         await using var past = NewManager(prefix, clock: new ShiftedClock(TimeSpan.FromMinutes(-5)));
         var session = await past.CreateSessionAsync("dave");
 
-        // Without --inactive-timeout the CLI reads RedisSessions:InactiveTimeout, as the application does.
-        var fromEnvironment = await CliRunner.RunAsync(new CliRun(["show", session.SessionId, "--json", "--redis", Redis.Configuration, "--prefix", prefix])
-        {
-            Environment = { ["RedisSessions__InactiveTimeout"] = "01:00:00" },
-        });
-        Assert.True(fromEnvironment.ExitCode == 0, fromEnvironment.ToString());
-        Assert.Equal(3600, fromEnvironment.Json().GetProperty("idle_timeout_seconds").GetDouble());
-        Assert.InRange(fromEnvironment.Json().GetProperty("idle_seconds").GetDouble(), 290, 400);
+        Task<CliResult> Show(Dictionary<string, string>? environment, params string[] extra) =>
+            CliRunner.RunAsync(new CliRun(["show", session.SessionId, "--json", "--redis", Redis.Configuration, "--prefix", prefix, .. extra])
+            {
+                Environment = environment ?? [],
+            });
+        var wrongConfig = new Dictionary<string, string> { ["RedisSessions__InactiveTimeout"] = "00:10:00" };
 
-        // A timeout that isn't the application's shows another last activity: the hash stores the expiry, not the activity.
-        var wrong = await CliRunner.RunAsync(["show", session.SessionId, "--json", "--redis", Redis.Configuration, "--prefix", prefix, "--inactive-timeout", "30m"]);
-        Assert.True(wrong.ExitCode == 0, wrong.ToString());
-        Assert.Equal(1800, wrong.Json().GetProperty("idle_timeout_seconds").GetDouble());
-        Assert.Equal(session.ExpiresAt, wrong.Json().GetProperty("expires_at").GetDateTimeOffset());
-        Assert.Equal(0, wrong.Json().GetProperty("idle_seconds").GetDouble());
+        // The creating manager registered its 1h timeout: a configured 10 minutes doesn't change what show reports.
+        var fromRegistry = await Show(wrongConfig);
+        Assert.True(fromRegistry.ExitCode == 0, fromRegistry.ToString());
+        Assert.Equal(3600, fromRegistry.Json().GetProperty("idle_timeout_seconds").GetDouble());
+        Assert.Equal("node", fromRegistry.Json().GetProperty("idle_timeout_source").GetString());
+        Assert.Equal(session.LastActivity, fromRegistry.Json().GetProperty("last_activity").GetDateTimeOffset());
+        Assert.InRange(fromRegistry.Json().GetProperty("idle_seconds").GetDouble(), 290, 400);
+
+        // --inactive-timeout wins over the registry. A timeout that isn't the application's shows another last activity:
+        // the hash stores the expiry, not the activity (expiry - 30m lies before the creation: clamped to it).
+        var overridden = await Show(wrongConfig, "--inactive-timeout", "30m");
+        Assert.True(overridden.ExitCode == 0, overridden.ToString());
+        Assert.Equal(1800, overridden.Json().GetProperty("idle_timeout_seconds").GetDouble());
+        Assert.Equal("option", overridden.Json().GetProperty("idle_timeout_source").GetString());
+        Assert.Equal(session.ExpiresAt, overridden.Json().GetProperty("expires_at").GetDateTimeOffset());
+        Assert.Equal(0, overridden.Json().GetProperty("idle_seconds").GetDouble());
+        var overriddenTable = await CliRunner.RunAsync(["show", session.SessionId, "--redis", Redis.Configuration, "--prefix", prefix, "--inactive-timeout", "30m"]);
+        Assert.Matches(@"Idle timeout\s+30m 00s \(--inactive-timeout\)", overriddenTable.Stdout);
+
+        // A node with no idle: entry (data from before the registry kept it, or a registry deleted by hand): the
+        // configured RedisSessions:InactiveTimeout, else 30 minutes.
+        var nodeId = (string)(await Db.HashGetAsync($"{prefix}:nodes", "=web-1"))!;
+        Assert.True(await Db.HashDeleteAsync($"{prefix}:nodes", "idle:" + nodeId));
+        var fromConfig = await Show(new Dictionary<string, string> { ["RedisSessions__InactiveTimeout"] = "01:00:00" });
+        Assert.True(fromConfig.ExitCode == 0, fromConfig.ToString());
+        Assert.Equal(3600, fromConfig.Json().GetProperty("idle_timeout_seconds").GetDouble());
+        Assert.Equal("default", fromConfig.Json().GetProperty("idle_timeout_source").GetString());
+        Assert.InRange(fromConfig.Json().GetProperty("idle_seconds").GetDouble(), 290, 400);
+        var fromDefault = await Show(null);
+        Assert.Equal(1800, fromDefault.Json().GetProperty("idle_timeout_seconds").GetDouble());
+        Assert.Equal(0, fromDefault.Json().GetProperty("idle_seconds").GetDouble());
+        var defaultTable = await CliRunner.RunAsync(["show", session.SessionId, "--redis", Redis.Configuration, "--prefix", prefix]);
+        Assert.Matches(@"Idle timeout\s+30m 00s \(the node registered none", defaultTable.Stdout);
+    }
+
+    [Fact]
+    public async Task Show_and_list_use_the_timeout_each_creating_manager_used()
+    {
+        // Two applications sharing the prefix with different timeouts; the CLI is given neither.
+        var prefix = NewPrefix();
+        await using var slow = NewManager(prefix, "web-slow", new ShiftedClock(TimeSpan.FromMinutes(-20)), o => o.InactiveTimeout = TimeSpan.FromHours(2));
+        await using var quick = NewManager(prefix, "web-quick", new ShiftedClock(TimeSpan.FromMinutes(-5)), o => o.InactiveTimeout = TimeSpan.FromMinutes(10));
+        var idle20 = await slow.CreateSessionAsync("frank");
+        var idle5 = await quick.CreateSessionAsync("frank");
+
+        var slowShow = await CliAsync(prefix, "show", idle20.SessionId, "--json");
+        Assert.True(slowShow.ExitCode == 0, slowShow.ToString());
+        Assert.Equal(7200, slowShow.Json().GetProperty("idle_timeout_seconds").GetDouble());
+        Assert.Equal(idle20.LastActivity, slowShow.Json().GetProperty("last_activity").GetDateTimeOffset());
+        Assert.InRange(slowShow.Json().GetProperty("idle_seconds").GetDouble(), 19 * 60, 21 * 60);
+        var quickShow = await CliAsync(prefix, "show", idle5.SessionId);
+        Assert.Matches(@"Idle timeout\s+10m 00s \(the creating node's InactiveTimeout\)", quickShow.Stdout);
+        Assert.Matches(@"Last activity\s+\S+ \S+ \([45]m \d\ds ago\)", quickShow.Stdout);
+
+        // The walk (no --user) and the user's index (--user) both derive each row's last activity from its own node.
+        foreach (var filter in new[] { Array.Empty<string>(), ["--user", "frank"] })
+        {
+            var list = await CliAsync(prefix, ["list", "--json", .. filter]);
+            Assert.True(list.ExitCode == 0, list.ToString());
+            var rows = list.Json().GetProperty("sessions").EnumerateArray().ToList();
+            Assert.Equal([idle20.SessionId, idle5.SessionId], rows.Select(r => r.GetProperty("session_id").GetString()));
+            Assert.Equal(idle20.LastActivity, rows[0].GetProperty("last_activity").GetDateTimeOffset());
+            Assert.Equal(idle5.LastActivity, rows[1].GetProperty("last_activity").GetDateTimeOffset());
+            Assert.InRange(rows[1].GetProperty("idle_seconds").GetDouble(), 4 * 60, 6 * 60);
+
+            var idleOver = await CliAsync(prefix, ["list", "--idle-over", "10m", "--json", .. filter]);
+            Assert.Equal([idle20.SessionId], idleOver.Json().GetProperty("sessions").EnumerateArray().Select(r => r.GetProperty("session_id").GetString()));
+        }
+        var stats = await CliAsync(prefix, "stats", "--json");
+        Assert.Equal(idle20.SessionId, stats.Json().GetProperty("most_idle_session").GetProperty("session_id").GetString());
+
+        // One timeout for all (--inactive-timeout 30m) gets both wrong: neither looks idle for 10 minutes.
+        var overridden = await CliAsync(prefix, "list", "--idle-over", "10m", "--json", "--inactive-timeout", "30m");
+        Assert.Equal(0, overridden.Json().GetProperty("count").GetInt32());
     }
 
     [Fact]

@@ -2,6 +2,8 @@ using System.CommandLine;
 using RedisSessions.Cli.Connection;
 using RedisSessions.Cli.Inspection;
 using RedisSessions.Cli.Output;
+using RedisSessions.Internal;
+using StackExchange.Redis;
 
 namespace RedisSessions.Cli.Commands;
 
@@ -30,7 +32,7 @@ internal static class ListCommand
         List<SessionRow> rows;
         if (!string.IsNullOrEmpty(user))
         {
-            var sessions = await context.Manager.GetUserSessionsAsync(user, cancellationToken);
+            var sessions = await ReadUserAsync(context, user, now, cancellationToken);
             rows = sessions.Select(s => SessionRow.From(s, now))
                 .Where(r => node is null || r.Node == node)
                 .Where(r => idleMs is null || r.IdleSeconds * 1000 >= idleMs)
@@ -64,5 +66,27 @@ internal static class ListCommand
         table.Write(context.Out);
         context.Out.WriteLine(rows.Count == total ? $"{Text.Count(total)} session(s)." : $"{Text.Count(rows.Count)} of {Text.Count(total)} session(s) shown (--limit).");
         return ExitCodes.Success;
+    }
+
+    /// <summary>The user's live sessions, oldest first, as <c>SessionManager.GetUserSessionsAsync</c> reads them (the
+    /// library's list-user script: the user's index entry only), with each creating node's idle timeout.</summary>
+    private static async Task<List<SessionRecord>> ReadUserAsync(CliContext context, string user, long now, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var nodes = await context.NodesAsync();
+        var result = await SessionScripts.ListUser.EvaluateAsync(context.Db, [context.Keys.Users(SessionKeys.BucketOf(user))], [user, now]);
+        var items = (RedisResult[])result!;
+        var sessions = new List<SessionRecord>(items.Length / 2);
+        for (var i = 0; i + 1 < items.Length; i += 2)
+        {
+            var sessionId = (string)items[i]!;
+            var fields = items[i + 1];
+            var record = await nodes.ReadAsync(context, idle => SessionRecord.FromResult(sessionId, fields, idle));
+            if (record is not null && record.UserId == user && record.ExpiresMs > now)
+            {
+                sessions.Add(record);
+            }
+        }
+        return sessions;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using RedisSessions.Cli.Connection;
+using RedisSessions.Cli.Inspection;
 using RedisSessions.Cli.Output;
 using RedisSessions.Internal;
 using StackExchange.Redis;
@@ -25,11 +26,16 @@ internal static class ShowCommand
 
     private static async Task<int> RunAsync(CliContext context, string sessionId, CancellationToken cancellationToken)
     {
-        var session = await context.Manager.PeekSessionAsync(sessionId, cancellationToken);
-        if (session is null || !SessionKeys.TryParseSessionId(sessionId, out var bucket))
+        cancellationToken.ThrowIfCancellationRequested();
+        // A peek, as SessionManager.PeekSessionAsync reads it (one HGETALL), but with the creating node's idle timeout.
+        var session = SessionKeys.TryParseSessionId(sessionId, out var bucket)
+            ? await ReadAsync(context, bucket, sessionId)
+            : null;
+        if (session is null || session.ExpiresMs <= CliContext.NowMs)
         {
             throw CliException.NotFound(await NotFoundMessageAsync(context, sessionId));
         }
+        var nodes = await context.NodesAsync();
         var db = context.Db;
         var keyTtl = db.KeyTimeToLiveAsync(context.Keys.Session(bucket, sessionId));
         var dueTtl = db.KeyTimeToLiveAsync(context.Keys.Due(bucket));
@@ -44,7 +50,13 @@ internal static class ShowCommand
             LastActivity = session.LastActivity,
             ExpiresAt = session.ExpiresAt,
             AbsoluteExpiresAt = session.AbsoluteExpiresAt,
-            IdleTimeoutSeconds = Text.Seconds(context.Target.Options.InactiveTimeout),
+            IdleTimeoutSeconds = Text.Seconds(session.IdleTimeout),
+            IdleTimeoutSource = nodes.SourceOf(session.NodeId) switch
+            {
+                IdleTimeoutSource.Option => "option",
+                IdleTimeoutSource.Node => "node",
+                _ => "default",
+            },
             IdleSeconds = Text.Seconds(now > session.LastActivity ? now - session.LastActivity : TimeSpan.Zero),
             ExpiresInSeconds = Text.Seconds(session.ExpiresAt - now),
             SessionKeyTtlSeconds = keyTtl.Result is { } k ? Text.Seconds(k) : null,
@@ -63,7 +75,7 @@ internal static class ShowCommand
         fields.Add("Node", details.Node);
         fields.Add("Created", Text.Time(details.CreatedAt));
         fields.Add("Last activity", $"{Text.Time(details.LastActivity)} ({Text.Duration(TimeSpan.FromSeconds(details.IdleSeconds))} ago)");
-        fields.Add("Idle timeout", Text.Duration(TimeSpan.FromSeconds(details.IdleTimeoutSeconds)));
+        fields.Add("Idle timeout", $"{Text.Duration(TimeSpan.FromSeconds(details.IdleTimeoutSeconds))} ({IdleTimeoutText(details.IdleTimeoutSource)})");
         fields.Add("Expires at", Text.Time(details.ExpiresAt));
         fields.Add("Expires in", Text.Duration(details.ExpiresAt - now));
         fields.Add("Absolute deadline", details.AbsoluteExpiresAt is { } abs ? Text.Time(abs) : "none");
@@ -85,6 +97,20 @@ internal static class ShowCommand
         data.Write(context.Out);
         return ExitCodes.Success;
     }
+
+    private static async Task<SessionRecord?> ReadAsync(CliContext context, string bucket, string sessionId)
+    {
+        var entries = await context.Db.HashGetAllAsync(context.Keys.Session(bucket, sessionId));
+        var nodes = await context.NodesAsync();
+        return await nodes.ReadAsync(context, idle => SessionRecord.FromHash(sessionId, entries, idle));
+    }
+
+    private static string IdleTimeoutText(string source) => source switch
+    {
+        "option" => "--inactive-timeout",
+        "node" => "the creating node's InactiveTimeout",
+        _ => "the node registered none: RedisSessions:InactiveTimeout, else 30m",
+    };
 
     /// <summary>The TTL of the bucket's due key: its expiry wakes a sweep of the bucket, which ends this session once its
     /// time is up. Due after the session's expiry means the session outlives its time until a periodic sweep (or a use).</summary>

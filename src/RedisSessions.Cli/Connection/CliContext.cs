@@ -1,3 +1,4 @@
+using RedisSessions.Cli.Inspection;
 using RedisSessions.Cli.Output;
 using RedisSessions.Internal;
 using StackExchange.Redis;
@@ -9,6 +10,8 @@ namespace RedisSessions.Cli.Connection;
 /// console.</summary>
 internal sealed class CliContext : IAsyncDisposable
 {
+    private readonly Lazy<Task<NodeDirectory>> _nodes;
+
     private CliContext(RedisTarget target, ConnectionMultiplexer redis, SessionManager manager, bool json)
     {
         Target = target;
@@ -17,6 +20,7 @@ internal sealed class CliContext : IAsyncDisposable
         Keys = new SessionKeys(target.Prefix);
         Json = json;
         Progress = new ProgressReporter(Console.Error, enabled: !Console.IsErrorRedirected);
+        _nodes = new Lazy<Task<NodeDirectory>>(() => NodeDirectory.ReadAsync(this));
     }
 
     public RedisTarget Target { get; }
@@ -34,6 +38,9 @@ internal sealed class CliContext : IAsyncDisposable
     public TextWriter Out { get; } = Console.Out;
 
     public ProgressReporter Progress { get; }
+
+    /// <summary>The node registry (names and idle timeouts), read on first use and then kept for the command's run.</summary>
+    public Task<NodeDirectory> NodesAsync() => _nodes.Value;
 
     public static DateTimeOffset Now => DateTimeOffset.UtcNow;
 

@@ -11,11 +11,12 @@ internal sealed class RedisTarget
 {
     public const string DefaultConfiguration = "localhost:6379";
 
-    private RedisTarget(ConfigurationOptions redis, string display, SessionOptions options)
+    private RedisTarget(ConfigurationOptions redis, string display, SessionOptions options, TimeSpan? inactiveTimeoutOverride)
     {
         Redis = redis;
         Display = display;
         Options = options;
+        InactiveTimeoutOverride = inactiveTimeoutOverride;
     }
 
     /// <summary>Connection settings, ready for <see cref="ConnectionMultiplexer.ConnectAsync(ConfigurationOptions, TextWriter)"/>.</summary>
@@ -28,6 +29,11 @@ internal sealed class RedisTarget
     public SessionOptions Options { get; }
 
     public string Prefix => Options.KeyPrefix;
+
+    /// <summary><c>--inactive-timeout</c>, when given: it derives every session's last activity, whatever its creating
+    /// node registered. Without it, each session's node's registered timeout does, and <see cref="SessionOptions.InactiveTimeout"/>
+    /// (configured, else 30 minutes) only for nodes that registered none.</summary>
+    public TimeSpan? InactiveTimeoutOverride { get; }
 
     public static RedisTarget Resolve(string? redisOption, string? prefixOption, TimeSpan? inactiveTimeoutOption = null)
     {
@@ -71,7 +77,7 @@ internal sealed class RedisTarget
         }
         redis.ClientName ??= "redis-sessions-cli";
         var display = string.Join(",", redis.EndPoints.Select(Format));
-        return new RedisTarget(redis, display.Length > 0 ? display : configuration, options);
+        return new RedisTarget(redis, display.Length > 0 ? display : configuration, options, inactiveTimeoutOption);
     }
 
     private static IConfigurationRoot LoadSettings()

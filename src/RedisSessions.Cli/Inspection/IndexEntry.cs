@@ -4,7 +4,8 @@ namespace RedisSessions.Cli.Inspection;
 
 /// <summary>One session id listed in a bucket's users hash (under <see cref="UserPart"/>), with the summary fields of the
 /// session hash it names (<see cref="Session"/> null when the hash is gone: a stale entry). The node name is resolved
-/// through the node registry; last activity is derived as the library does (see <see cref="SessionRecord"/>).</summary>
+/// through the node registry; last activity is derived as the library does (see <see cref="SessionRecord"/>), with the
+/// creating node's idle timeout (see <see cref="NodeDirectory"/>).</summary>
 internal sealed record IndexEntry(string Bucket, string UserPart, string SessionId, SessionRecord? Session)
 {
     public bool HasSession => Session is not null;

@@ -22,6 +22,7 @@ internal sealed class SessionWalker
     /// <summary>Every session id listed in every users hash for which <paramref name="keep"/> holds, in bucket order.</summary>
     public async Task<List<IndexEntry>> WalkAsync(Func<IndexEntry, bool> keep, CancellationToken cancellationToken)
     {
+        var nodes = await _context.NodesAsync();
         var perBucket = new List<IndexEntry>[SessionKeys.BucketCount];
         var done = 0;
         long seen = 0;
@@ -29,7 +30,7 @@ internal sealed class SessionWalker
             new ParallelOptions { MaxDegreeOfParallelism = BucketsInFlight, CancellationToken = cancellationToken },
             async (bucket, ct) =>
             {
-                var kept = await WalkBucketAsync(SessionKeys.BucketName(bucket), keep, count => Interlocked.Add(ref seen, count), ct);
+                var kept = await WalkBucketAsync(SessionKeys.BucketName(bucket), nodes, keep, count => Interlocked.Add(ref seen, count), ct);
                 perBucket[bucket] = kept;
                 var finished = Interlocked.Increment(ref done);
                 _context.Progress.Report($"walking the session indexes: bucket {finished}/{SessionKeys.BucketCount}, {Text.Count(Interlocked.Read(ref seen))} entries");
@@ -38,7 +39,7 @@ internal sealed class SessionWalker
         return perBucket.SelectMany(b => b).ToList();
     }
 
-    private async Task<List<IndexEntry>> WalkBucketAsync(string bucket, Func<IndexEntry, bool> keep, Action<int> onPage, CancellationToken cancellationToken)
+    private async Task<List<IndexEntry>> WalkBucketAsync(string bucket, NodeDirectory nodes, Func<IndexEntry, bool> keep, Action<int> onPage, CancellationToken cancellationToken)
     {
         var kept = new List<IndexEntry>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
@@ -52,7 +53,7 @@ internal sealed class SessionWalker
             cursor = (string)items[0]!;
             for (var i = 1; i + stride <= items.Length; i += stride)
             {
-                var entry = await ReadAsync(bucket, items, i);
+                var entry = await ReadAsync(bucket, nodes, items, i);
                 // HSCAN may return an entry twice (while the hash is rehashed): report each session once.
                 if (ids.Add(entry.SessionId) && keep(entry))
                 {
@@ -65,7 +66,7 @@ internal sealed class SessionWalker
         return kept;
     }
 
-    private async ValueTask<IndexEntry> ReadAsync(string bucket, RedisResult[] items, int at)
+    private async ValueTask<IndexEntry> ReadAsync(string bucket, NodeDirectory nodes, RedisResult[] items, int at)
     {
         var sessionId = (string)items[at + 1]!;
         var flat = new List<RedisValue>(CliScripts.WalkFields.Length * 2);
@@ -78,11 +79,8 @@ internal sealed class SessionWalker
                 flat.Add((RedisValue)value);
             }
         }
-        var record = SessionRecord.FromFlat(sessionId, [.. flat], _context.Target.Options.InactiveTimeout);
-        if (record is not null)
-        {
-            await _context.Manager.Nodes.ResolveAsync(record);
-        }
+        RedisValue[] fields = [.. flat];
+        var record = await nodes.ReadAsync(_context, idle => SessionRecord.FromFlat(sessionId, fields, idle));
         return new IndexEntry(bucket, (string)items[at]!, sessionId, record);
     }
 }

@@ -11,6 +11,10 @@ internal sealed class SessionDetails
     public required DateTimeOffset ExpiresAt { get; init; }
     public DateTimeOffset? AbsoluteExpiresAt { get; init; }
     public required double IdleTimeoutSeconds { get; init; }
+    /// <summary>Where <see cref="IdleTimeoutSeconds"/> came from: <c>node</c> (the creating node's InactiveTimeout, from
+    /// the node registry), <c>option</c> (<c>--inactive-timeout</c>) or <c>default</c> (the node registered none:
+    /// RedisSessions:InactiveTimeout, else 30 minutes).</summary>
+    public required string IdleTimeoutSource { get; init; }
     public required double IdleSeconds { get; init; }
     public required double ExpiresInSeconds { get; init; }
     public double? SessionKeyTtlSeconds { get; init; }

@@ -1,4 +1,5 @@
 using RedisSessions.Cli.Inspection;
+using RedisSessions.Internal;
 
 namespace RedisSessions.Cli.Output;
 
@@ -26,7 +27,7 @@ internal sealed class SessionRow
         IdleSeconds = Text.Seconds(TimeSpan.FromMilliseconds(Math.Max(0, nowMs - entry.Last))),
     };
 
-    public static SessionRow From(Session session, long nowMs) => new()
+    public static SessionRow From(SessionRecord session, long nowMs) => new()
     {
         SessionId = session.SessionId,
         UserId = session.UserId,
@@ -34,7 +35,7 @@ internal sealed class SessionRow
         CreatedAt = session.CreatedAt,
         LastActivity = session.LastActivity,
         ExpiresAt = session.ExpiresAt,
-        ExpiresInSeconds = Text.Seconds(TimeSpan.FromMilliseconds(session.ExpiresAt.ToUnixTimeMilliseconds() - nowMs)),
+        ExpiresInSeconds = Text.Seconds(TimeSpan.FromMilliseconds(session.ExpiresMs - nowMs)),
         IdleSeconds = Text.Seconds(TimeSpan.FromMilliseconds(Math.Max(0, nowMs - session.LastActivity.ToUnixTimeMilliseconds()))),
     };
 }

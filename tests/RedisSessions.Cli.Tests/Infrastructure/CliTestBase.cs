@@ -40,10 +40,11 @@ public abstract class CliTestBase
         return new SessionManager(Redis.Connection, options, logger: null, clock);
     }
 
-    /// <summary>Runs the CLI with <c>--redis</c> and <c>--prefix</c> set for this test, and the managers' inactivity
-    /// timeout (session hashes don't store it; the CLI derives last activity from it as the application does).</summary>
+    /// <summary>Runs the CLI with <c>--redis</c> and <c>--prefix</c> set for this test, and nothing else: no
+    /// <c>--inactive-timeout</c> and no configuration, so last activity is derived from the timeout each creating
+    /// manager recorded in the node registry, as an operator's run would.</summary>
     protected Task<CliResult> CliAsync(string prefix, params string[] arguments) =>
-        CliRunner.RunAsync([.. arguments, "--redis", Redis.Configuration, "--prefix", prefix, "--inactive-timeout", "1h"]);
+        CliRunner.RunAsync([.. arguments, "--redis", Redis.Configuration, "--prefix", prefix]);
 
     protected static string Bucket(string sessionId) => sessionId[..3];
 
