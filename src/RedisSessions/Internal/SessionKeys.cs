@@ -45,13 +45,29 @@ internal sealed class SessionKeys
 
     public string Prefix => _prefix;
 
+    /// <summary>The user's bucket: FNV-1a (64-bit) of the id's UTF-8 bytes, finished with MurmurHash3's fmix64 so every
+    /// bit of it mixes into the low 10. Stable across processes, machines and versions (the bucket is part of every key
+    /// of the user); not a defence against anyone choosing user ids to crowd one bucket, which costs them nothing but
+    /// slower index writes for those users.</summary>
     public static string BucketOf(string userId)
     {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(userId), hash);
-        var value = ((hash[0] << 8) | hash[1]) % BucketCount;
-        return BucketName(value);
+        var max = Encoding.UTF8.GetMaxByteCount(userId.Length);
+        Span<byte> bytes = max <= 512 ? stackalloc byte[max] : new byte[max];
+        var length = Encoding.UTF8.GetBytes(userId, bytes);
+        var hash = 14695981039346656037UL;
+        foreach (var b in bytes[..length])
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+        hash ^= hash >> 33;
+        hash *= 0xff51afd7ed558ccdUL;
+        hash ^= hash >> 33;
+        hash *= 0xc4ceb9fe1a85ec53UL;
+        hash ^= hash >> 33;
+        return BucketNames[(int)(hash % BucketCount)];
     }
+
+    private static readonly string[] BucketNames = Enumerable.Range(0, BucketCount).Select(BucketName).ToArray();
 
     public static string BucketName(int bucket) => bucket.ToString("x3", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -59,9 +75,34 @@ internal sealed class SessionKeys
 
     public static string NewSessionId(string bucket)
     {
+        // 16 bytes of a per-thread block filled from the OS CSPRNG 4 KiB at a time: one RandomNumberGenerator call per
+        // 256 ids instead of one per id (that call, not the id, was most of a login's client time).
+        var pool = t_random ??= new RandomPool();
         Span<byte> random = stackalloc byte[16];
-        RandomNumberGenerator.Fill(random);
-        return bucket + Base64Url.EncodeToString(random);
+        pool.Take(random);
+        return string.Concat(bucket, Base64Url.EncodeToString(random));
+    }
+
+    [ThreadStatic]
+    private static RandomPool? t_random;
+
+    private sealed class RandomPool
+    {
+        private readonly byte[] _block = new byte[4096];
+        private int _used = 4096;
+
+        public void Take(Span<byte> destination)
+        {
+            if (_used + destination.Length > _block.Length)
+            {
+                RandomNumberGenerator.Fill(_block);
+                _used = 0;
+            }
+            _block.AsSpan(_used, destination.Length).CopyTo(destination);
+            // Never hand the same bytes out twice, even if something later read the block.
+            _block.AsSpan(_used, destination.Length).Clear();
+            _used += destination.Length;
+        }
     }
 
     /// <summary>True when <paramref name="sessionId"/> has the shape of an id this library issues; its bucket comes out.
