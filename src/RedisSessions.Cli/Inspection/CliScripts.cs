@@ -17,17 +17,8 @@ internal static class CliScripts
     public static readonly string[] WalkFields = ["u", "c", "e", "n", "a", "l"];
 
     /// <summary>Mirrors the library's <c>user_part</c> and index helpers.</summary>
-    private const string Helpers = """
+    private const string Helpers = SessionScripts.IndexHelpers + """
         local base = string.match(KEYS[1], '^(.-{[^}]*}:)')
-        local function user_part(u)
-          if string.len(u) <= 64 and string.match(u, '^[%w%._@%+%-]+$') then return u end
-          return '#' .. redis.sha1hex(u)
-        end
-        local function split(s)
-          local t = {}
-          for w in string.gmatch(s or '', '%S+') do t[#t + 1] = w end
-          return t
-        end
 
         """;
 

@@ -20,13 +20,24 @@ namespace RedisSessions.Internal;
 /// </summary>
 internal static class SessionScripts
 {
-    /// <summary>Shared helpers, prepended to the scripts that end sessions.</summary>
-    private const string Prelude = """
-        local function base_of(key) return string.match(key, '^(.-{[^}]*}:)') end
+    /// <summary>Lua: <c>user_part(u)</c>, the user's name in the bucket's indexes (mirrors <see cref="SessionKeys.UserPart"/>),
+    /// and <c>split(s)</c>, the ids of a users-hash entry. Shared with the CLI's scripts.</summary>
+    internal const string IndexHelpers = """
         local function user_part(u)
           if string.len(u) <= 64 and string.match(u, '^[%w%._@%+%-]+$') then return u end
           return '#' .. redis.sha1hex(u)
         end
+        local function split(s)
+          local t = {}
+          for w in string.gmatch(s or '', '%S+') do t[#t + 1] = w end
+          return t
+        end
+
+        """;
+
+    /// <summary>Shared helpers, prepended to the scripts that end sessions.</summary>
+    private const string Prelude = IndexHelpers + """
+        local function base_of(key) return string.match(key, '^(.-{[^}]*}:)') end
         local function field(h, name)
           for i = 1, #h, 2 do if h[i] == name then return h[i + 1] end end
           return nil
@@ -35,11 +46,6 @@ internal static class SessionScripts
           for i = 1, #h, 2 do if h[i] == name then h[i + 1] = value return end end
           h[#h + 1] = name
           h[#h + 1] = value
-        end
-        local function split(s)
-          local t = {}
-          for w in string.gmatch(s or '', '%S+') do t[#t + 1] = w end
-          return t
         end
         local function count_down(base)
           if redis.call('DECR', base .. 'count') <= 0 then redis.call('DEL', base .. 'count') end
@@ -109,6 +115,32 @@ internal static class SessionScripts
           else redis.call('HSET', skey, 'e', new_e) end
           redis.call('PEXPIREAT', skey, c + new_e + retention)
           return new_e
+        end
+
+        """;
+
+    /// <summary>
+    /// What touch and set-data share. Both take KEYS: 1 session; ARGV: 1 sid, 2 now, 3 idle ms, 4 retention,
+    /// 5 resolution ms, 6 node, 7 claim_until, 8 channel (then their own).
+    /// <c>load_live(now)</c> returns the session's times {c, e, a, l} (a and l may be nil), or nil and the answer to
+    /// give: {'gone'}, or {'expired', snapshot?} after ending a session whose time is up.
+    /// <c>slide_answer(s, now)</c> slides it when due and answers {'ok', expiry offset, last offset or -1, created}.
+    /// </summary>
+    private const string WritePrelude = Prelude + """
+        local function load_live(now)
+          local v = redis.call('HMGET', KEYS[1], 'c', 'e', 'a', 'l')
+          if not v[1] then return nil, {'gone'} end
+          local s = {c = tonumber(v[1]), e = tonumber(v[2]), a = tonumber(v[3]), l = tonumber(v[4])}
+          if s.c + s.e > now then return s end
+          local t = end_session(base_of(KEYS[1]), ARGV[1], 'expired', now, tonumber(ARGV[4]), tonumber(ARGV[7]), ARGV[6], ARGV[8])
+          if tonumber(ARGV[7]) > 0 then return nil, {'expired', t} end
+          return nil, {'expired'}
+        end
+        local function slide_answer(s, now)
+          local new_e = slide(KEYS[1], s.c, s.e, s.a, now, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]))
+          local l = -1
+          if new_e ~= s.e and s.a and new_e == s.a then l = now - s.c elseif new_e == s.e and s.l then l = s.l end
+          return {'ok', new_e, l, s.c}
         end
 
         """;
@@ -193,20 +225,11 @@ internal static class SessionScripts
     /// would move by less), 6 node, 7 claim_until, 8 channel.
     /// Returns {'ok', expiry offset, last activity offset or -1, created} | {'gone'} | {'expired', snapshot?}.
     /// </summary>
-    public static readonly StoredScript Touch = new("touch", Prelude + """
+    public static readonly StoredScript Touch = new("touch", WritePrelude + """
         local now = tonumber(ARGV[2])
-        local v = redis.call('HMGET', KEYS[1], 'c', 'e', 'a', 'l')
-        if not v[1] then return {'gone'} end
-        local c, e = tonumber(v[1]), tonumber(v[2])
-        if c + e <= now then
-          local t = end_session(base_of(KEYS[1]), ARGV[1], 'expired', now, tonumber(ARGV[4]), tonumber(ARGV[7]), ARGV[6], ARGV[8])
-          if tonumber(ARGV[7]) > 0 then return {'expired', t} end
-          return {'expired'}
-        end
-        local new_e = slide(KEYS[1], c, e, tonumber(v[3]), now, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]))
-        local l = -1
-        if new_e ~= e and v[3] and new_e == tonumber(v[3]) then l = now - c elseif new_e == e and v[4] then l = tonumber(v[4]) end
-        return {'ok', new_e, l, c}
+        local s, answer = load_live(now)
+        if not s then return answer end
+        return slide_answer(s, now)
         """);
 
     /// <summary>
@@ -215,16 +238,10 @@ internal static class SessionScripts
     ///       9 max data bytes, 10 'set' | 'remove', 11.. keys (remove) or key, value pairs (set).
     /// Returns {'ok', expiry offset, last activity offset or -1, created} | {'gone'} | {'expired', snapshot?} | {'too_large', size}.
     /// </summary>
-    public static readonly StoredScript SetData = new("set-data", Prelude + """
+    public static readonly StoredScript SetData = new("set-data", WritePrelude + """
         local now = tonumber(ARGV[2])
-        local v = redis.call('HMGET', KEYS[1], 'c', 'e', 'a', 'l')
-        if not v[1] then return {'gone'} end
-        local c, e = tonumber(v[1]), tonumber(v[2])
-        if c + e <= now then
-          local t = end_session(base_of(KEYS[1]), ARGV[1], 'expired', now, tonumber(ARGV[4]), tonumber(ARGV[7]), ARGV[6], ARGV[8])
-          if tonumber(ARGV[7]) > 0 then return {'expired', t} end
-          return {'expired'}
-        end
+        local s, answer = load_live(now)
+        if not s then return answer end
         local op, step, max = ARGV[10], 2, tonumber(ARGV[9])
         if op == 'remove' then step = 1 end
         if op == 'set' then
@@ -255,11 +272,7 @@ internal static class SessionScripts
           end
           if op == 'set' then redis.call('HSET', KEYS[1], unpack(batch)) else redis.call('HDEL', KEYS[1], unpack(batch)) end
         end
-        local a = tonumber(v[3])
-        local new_e = slide(KEYS[1], c, e, a, now, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]))
-        local l = -1
-        if new_e ~= e and a and new_e == a then l = now - c elseif new_e == e and v[4] then l = tonumber(v[4]) end
-        return {'ok', new_e, l, c}
+        return slide_answer(s, now)
         """);
 
     /// <summary>
@@ -340,13 +353,10 @@ internal static class SessionScripts
     /// List a user's sessions (read only), oldest first.
     /// KEYS: 1 users. ARGV: 1 user, 2 now. Returns {sid, fields, sid, fields, ...} of the sessions whose time is not up.
     /// </summary>
-    public static readonly StoredScript ListUser = new("list-user", """
+    public static readonly StoredScript ListUser = new("list-user", IndexHelpers + """
         local base = string.match(KEYS[1], '^(.-{[^}]*}:)')
-        local u = ARGV[1]
-        if not (string.len(u) <= 64 and string.match(u, '^[%w%._@%+%-]+$')) then u = '#' .. redis.sha1hex(u) end
-        local now = tonumber(ARGV[2])
         local out = {}
-        for s in string.gmatch(redis.call('HGET', KEYS[1], u) or '', '%S+') do
+        for _, s in ipairs(split(redis.call('HGET', KEYS[1], user_part(ARGV[1])))) do
           local h = redis.call('HGETALL', base .. 'session:' .. s)
           if #h > 0 then
             out[#out + 1] = s
