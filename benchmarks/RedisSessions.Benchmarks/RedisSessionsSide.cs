@@ -166,7 +166,7 @@ internal sealed class RedisSessionsSide : IAsyncDisposable
         var nodesNote = string.Empty;
         if (await probe.MemoryUsageAsync(_keys.Nodes) is null)
         {
-            await SessionScripts.RegisterNode.EvaluateAsync(probe.Db, [_keys.Nodes], [_manager.Options.NodeName]);
+            await SessionScripts.RegisterNode.EvaluateAsync(probe.Db, [_keys.Nodes], [_manager.Options.NodeName, (long)_manager.Options.InactiveTimeout.TotalMilliseconds]);
             nodesNote = "; re-registered after the harness' flush, not in the used_memory delta";
         }
         var nodes = await probe.MemoryUsageAsync(_keys.Nodes) ?? 0;
