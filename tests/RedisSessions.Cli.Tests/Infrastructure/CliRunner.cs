@@ -46,10 +46,7 @@ public static class CliRunner
                 return configured;
             }
             // The test project builds the CLI (ReferenceOutputAssembly=false); its output sits in src/ beside tests/.
-            var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-            var root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
-            var dll = Path.Combine(root, "src", "RedisSessions.Cli", "bin", configuration, "net10.0", "RedisSessions.Cli.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/RedisSessions.Cli first (the test project's build does).", dll);
+            return Programs.Cli;
         }
     }
 

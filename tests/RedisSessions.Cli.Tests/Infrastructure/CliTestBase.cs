@@ -10,19 +10,13 @@ public abstract class CliTestBase
     /// <summary>The <see cref="SessionOptions.InactiveTimeout"/> of <see cref="NewManager"/>'s sessions.</summary>
     protected static readonly TimeSpan InactiveTimeout = TimeSpan.FromHours(1);
 
-    private static int s_counter;
-
     protected CliTestBase(RedisFixture redis) => Redis = redis;
 
     protected RedisFixture Redis { get; }
 
     protected IDatabase Db => Redis.Db;
 
-    protected static string NewPrefix([CallerMemberName] string test = "")
-    {
-        var shortName = new string(test.Where(char.IsAsciiLetterOrDigit).Take(24).ToArray());
-        return $"c{Interlocked.Increment(ref s_counter)}-{shortName}";
-    }
+    protected static string NewPrefix([CallerMemberName] string test = "") => TestKeys.NewPrefix('c', test);
 
     /// <summary>A manager on the shared connection, background work off, recording every read as activity.</summary>
     protected SessionManager NewManager(string prefix, string node = "web-1", TimeProvider? clock = null, Action<SessionOptions>? configure = null)
@@ -46,11 +40,11 @@ public abstract class CliTestBase
     protected Task<CliResult> CliAsync(string prefix, params string[] arguments) =>
         CliRunner.RunAsync([.. arguments, "--redis", Redis.Configuration, "--prefix", prefix]);
 
-    protected static string Bucket(string sessionId) => sessionId[..3];
+    protected static string Bucket(string sessionId) => TestKeys.Bucket(sessionId);
 
-    protected static string Key(string prefix, string sessionId, string kind) => $"{prefix}:{{{Bucket(sessionId)}}}:{kind}:{sessionId}";
+    protected static string Key(string prefix, string sessionId, string kind) => TestKeys.Key(prefix, sessionId, kind);
 
-    protected static string BucketKey(string prefix, string sessionId, string name) => $"{prefix}:{{{Bucket(sessionId)}}}:{name}";
+    protected static string BucketKey(string prefix, string sessionId, string name) => TestKeys.BucketKey(prefix, sessionId, name);
 
     /// <summary>A well-formed session id in the same bucket as <paramref name="sibling"/> that names no session.</summary>
     protected static string FakeIdBeside(string sibling, char fill) => Bucket(sibling) + new string(fill, 22);

@@ -8,19 +8,13 @@ namespace RedisSessions.Tests.Infrastructure;
 /// Every test gets its own key prefix, so tests never see each other's keys.</summary>
 public abstract class SessionTestBase
 {
-    private static int s_counter;
-
     protected SessionTestBase(RedisFixture redis) => Redis = redis;
 
     protected RedisFixture Redis { get; }
 
     protected IDatabase Db => Redis.Connection.GetDatabase();
 
-    protected static string NewPrefix([CallerMemberName] string test = "")
-    {
-        var shortName = new string(test.Where(char.IsAsciiLetterOrDigit).Take(24).ToArray());
-        return $"t{Interlocked.Increment(ref s_counter)}-{shortName}";
-    }
+    protected static string NewPrefix([CallerMemberName] string test = "") => TestKeys.NewPrefix('t', test);
 
     /// <summary>A manager on the shared connection with background cleanup off (tests drive cleanup themselves
     /// unless they test the background part).</summary>
@@ -31,7 +25,7 @@ public abstract class SessionTestBase
         return new SessionManager(Redis.Connection, options, logger, clock);
     }
 
-    protected static string Bucket(string sessionId) => sessionId[..3];
+    protected static string Bucket(string sessionId) => TestKeys.Bucket(sessionId);
 
-    protected static string SessionKey(string prefix, string sessionId) => $"{prefix}:{{{Bucket(sessionId)}}}:session:{sessionId}";
+    protected static string SessionKey(string prefix, string sessionId) => TestKeys.Key(prefix, sessionId, "session");
 }

@@ -16,17 +16,8 @@ public sealed class TestNodeProcess : IDisposable
         _stderr = process.StandardError.ReadToEndAsync();
     }
 
-    public static string NodeDll
-    {
-        get
-        {
-            // The test project builds TestNode (ReferenceOutputAssembly=false); find its output beside ours.
-            var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-            var testsDir = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", ".."));
-            var dll = Path.Combine(testsDir, "RedisSessions.TestNode", "bin", configuration, "net10.0", "RedisSessions.TestNode.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException("Build tests/RedisSessions.TestNode first.", dll);
-        }
-    }
+    /// <summary>The built tests/RedisSessions.TestNode (this test project builds it; not referenced as an assembly).</summary>
+    public static string NodeDll => Programs.TestNode;
 
     public static TestNodeProcess Start(params string[] arguments)
     {

@@ -2,17 +2,23 @@ using RedisSessions.LocalRedis;
 using StackExchange.Redis;
 using Xunit;
 
-namespace RedisSessions.Cli.Tests.Infrastructure;
+namespace RedisSessions.Testing;
 
-/// <summary>A private Redis the tests of one collection share (one server or cluster, one connection for setting up
-/// and inspecting). Each test uses its own key prefix. A Redis that can't start fails the tests: nothing is skipped.</summary>
-public abstract class RedisFixture : IAsyncLifetime
+/// <summary>A private Redis the tests of one collection share: one server or cluster for the whole collection, one
+/// connection for setting up and inspecting. Each test isolates itself with its own key prefix, so tests run in
+/// parallel. A Redis that can't start fails the tests: nothing is skipped. Linked as source by the test projects that
+/// use it; each keeps its own collection definitions and may tune the connection in <see cref="ConfigureConnection"/>.</summary>
+public abstract partial class RedisFixture : IAsyncLifetime
 {
     private ConnectionMultiplexer? _connection;
 
-    /// <summary>What the CLI gets as --redis.</summary>
+    /// <summary>"standalone" or "cluster".</summary>
+    public abstract string Topology { get; }
+
+    /// <summary>A StackExchange.Redis configuration string for the servers (what the CLI gets as --redis).</summary>
     public abstract string Configuration { get; }
 
+    /// <summary>The shared connection. Tests must not dispose it.</summary>
     public IConnectionMultiplexer Connection => _connection ?? throw new InvalidOperationException("Fixture not started.");
 
     public IDatabase Db => Connection.GetDatabase();
@@ -21,10 +27,16 @@ public abstract class RedisFixture : IAsyncLifetime
 
     protected abstract Task StopServersAsync();
 
+    /// <summary>Lets a test project adjust the shared connection's options (implemented in that project, if at all).</summary>
+    partial void ConfigureConnection(ConfigurationOptions options);
+
     public async Task InitializeAsync()
     {
+        // A test that can't get a Redis fails here, loudly: nothing is skipped.
         await StartServersAsync();
-        _connection = await ConnectionMultiplexer.ConnectAsync(Configuration);
+        var options = ConfigurationOptions.Parse(Configuration);
+        ConfigureConnection(options);
+        _connection = await ConnectionMultiplexer.ConnectAsync(options);
         if (!_connection.IsConnected)
         {
             throw new InvalidOperationException($"Could not connect to the test Redis at {Configuration}.");
@@ -37,21 +49,26 @@ public abstract class RedisFixture : IAsyncLifetime
         await StopServersAsync();
     }
 
+    /// <summary>Every key under <paramref name="prefix"/>, on every master (test inspection only).</summary>
+    public async Task<List<string>> KeysAsync(string prefix)
+    {
+        var keys = new List<string>();
+        foreach (var server in Masters())
+        {
+            await Task.Yield();
+            keys.AddRange(server.Keys(Db.Database, prefix + ":*", pageSize: 1000).Select(k => (string)k!));
+        }
+        return keys;
+    }
+
     /// <summary>Every key under <paramref name="prefix"/> with its type and content (test inspection only: SCAN on
     /// every master), sorted, so two calls can be compared to prove nothing changed.</summary>
     public async Task<SortedDictionary<string, string>> DumpAsync(string prefix)
     {
         var dump = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var db = Db;
-        foreach (var endpoint in Connection.GetEndPoints())
+        foreach (var server in Masters())
         {
-            var server = Connection.GetServer(endpoint);
-#pragma warning disable CS0618 // IsSlave is IsReplica in StackExchange.Redis 2.x.
-            if (!server.IsConnected || server.IsSlave)
-#pragma warning restore CS0618
-            {
-                continue;
-            }
             var keys = await Task.Run(() => server.Keys(db.Database, prefix + ":*", pageSize: 1000).ToList());
             foreach (var key in keys)
             {
@@ -68,11 +85,30 @@ public abstract class RedisFixture : IAsyncLifetime
         }
         return dump;
     }
+
+    /// <summary>The connected masters, each checked just before it is used.</summary>
+    private IEnumerable<IServer> Masters()
+    {
+        foreach (var endpoint in Connection.GetEndPoints())
+        {
+            var server = Connection.GetServer(endpoint);
+#pragma warning disable CS0618 // IsSlave is IsReplica in StackExchange.Redis 2.x.
+            if (!server.IsConnected || server.IsSlave)
+#pragma warning restore CS0618
+            {
+                continue;
+            }
+            yield return server;
+        }
+    }
 }
 
+/// <summary>One private standalone redis-server.</summary>
 public sealed class StandaloneRedisFixture : RedisFixture
 {
     private RedisServerProcess? _server;
+
+    public override string Topology => "standalone";
 
     public override string Configuration => _server!.Endpoint;
 
@@ -89,9 +125,12 @@ public sealed class StandaloneRedisFixture : RedisFixture
     }
 }
 
+/// <summary>A private Redis Cluster of 3 masters.</summary>
 public sealed class ClusterRedisFixture : RedisFixture
 {
     private RedisClusterProcess? _cluster;
+
+    public override string Topology => "cluster";
 
     public override string Configuration => _cluster!.Configuration;
 
@@ -106,16 +145,4 @@ public sealed class ClusterRedisFixture : RedisFixture
             await _cluster.DisposeAsync();
         }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class StandaloneCollection : ICollectionFixture<StandaloneRedisFixture>
-{
-    public const string Name = "cli on standalone redis";
-}
-
-[CollectionDefinition(Name)]
-public sealed class ClusterCollection : ICollectionFixture<ClusterRedisFixture>
-{
-    public const string Name = "cli on redis cluster";
 }
