@@ -71,5 +71,8 @@ public sealed partial class SessionManager
 
         [LoggerMessage(14, LogLevel.Warning, "Could not read notify-keyspace-events on {Endpoint} ({Error}); make sure it includes 'Ex'", EventName = "NotificationsUnknown")]
         public static partial void NotificationsUnknown(ILogger logger, string endpoint, string error);
+
+        [LoggerMessage(15, LogLevel.Warning, "Could not check which of this node's sessions ended elsewhere (TerminateOnShutdown); will retry when more are created", EventName = "OwnSessionsPruneFailed")]
+        public static partial void OwnSessionsPruneFailed(ILogger logger, Exception exception);
     }
 }

@@ -220,7 +220,14 @@ public sealed partial class SessionManager : IAsyncDisposable
                 Data = data is null ? new Dictionary<string, string>() : new Dictionary<string, string>(data, StringComparer.Ordinal),
             };
             Interlocked.Increment(ref _created);
-            _ownSessions?.Add(sessionId);
+            if (_ownSessions is not null)
+            {
+                _ownSessions.Add(sessionId);
+                if (_ownSessions.TryStartPrune())
+                {
+                    _ = PruneOwnSessionsAsync(_ownSessions);
+                }
+            }
             SessionMetrics.Created.Add(1);
             Record("create", started);
             Log.SessionCreated(_logger, sessionId, userId, _options.NodeName, record.ExpiresAt);
@@ -622,6 +629,30 @@ public sealed partial class SessionManager : IAsyncDisposable
     public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
 
     internal long RetentionMs => (long)_options.TerminatedSessionRetention.TotalMilliseconds;
+
+    /// <summary>Sessions this node still tracks for <see cref="SessionOptions.TerminateOnShutdown"/> (0 when off).</summary>
+    internal int TrackedOwnSessions => _ownSessions?.Count ?? 0;
+
+    /// <summary>Forgets the tracked sessions that ended elsewhere (one pipelined EXISTS per id, in the background).</summary>
+    private async Task PruneOwnSessionsAsync(SessionIdTracker tracker)
+    {
+        try
+        {
+            await tracker.PruneAsync(async ids =>
+            {
+                var db = Db;
+                var checks = ids.Select(id => SessionKeys.TryParseSessionId(id, out var bucket)
+                    ? db.KeyExistsAsync(_keys.Session(bucket, id)) : Task.FromResult(false)).ToArray();
+                return await Task.WhenAll(checks).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Background housekeeping: a failure only means the ids are checked at the next prune.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.OwnSessionsPruneFailed(_logger, ex);
+        }
+    }
 
     private void ThrowIfShutDown() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _shutdown) != 0, this);
 

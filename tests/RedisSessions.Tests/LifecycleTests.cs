@@ -242,6 +242,37 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
     }
 
     [Fact]
+    public async Task A_node_that_ends_its_sessions_on_shutdown_forgets_the_ones_that_ended_elsewhere()
+    {
+        var prefix = NewPrefix();
+        await using var node = NewManager(prefix, o => o.TerminateOnShutdown = true);
+        await using var other = NewManager(prefix);
+        var ended = new List<string>();
+        for (var i = 0; i < 1100; i++)
+        {
+            ended.Add((await node.CreateSessionAsync($"gone{i}")).SessionId);
+        }
+        foreach (var id in ended)
+        {
+            Assert.True(await other.TerminateSessionAsync(id)); // logouts served by another server
+        }
+        var live = new List<string>();
+        for (var i = 0; i < 1000; i++)
+        {
+            live.Add((await node.CreateSessionAsync($"here{i}")).SessionId);
+        }
+
+        // Tracking 2,100 ids made the set double since its last check: the 1,100 that ended elsewhere are dropped.
+        await Eventually.TrueAsync(() => node.TrackedOwnSessions == live.Count, "the node tracks only its live sessions",
+            TimeSpan.FromSeconds(20), () => $"{node.TrackedOwnSessions} tracked");
+        await node.ShutdownAsync();
+        foreach (var id in live)
+        {
+            Assert.Null(await other.PeekSessionAsync(id)); // and still ends every one of them on shutdown
+        }
+    }
+
+    [Fact]
     public async Task Operations_keep_working_after_redis_forgets_its_scripts()
     {
         var prefix = NewPrefix();
