@@ -73,7 +73,7 @@ public sealed partial class SessionOptions
     public int EventStreamMaxLength { get; set; } = 10_000;
 
     /// <summary>How often a process with termination callbacks reads the earliest deadline of every bucket (1,024 small
-    /// scripts), so it ends each session at its expiry time instead of waiting for Redis to delete the timer key (its
+    /// scripts), so it ends each session at its expiry time instead of waiting for Redis to delete the bucket's due key (its
     /// keyspace event can come tens of seconds late on a large keyspace) or for the next <see cref="CleanupInterval"/>
     /// sweep. Retries of terminations whose claim ran out are scheduled the same way. <see cref="TimeSpan.Zero"/> turns
     /// it off. Defaults to 1 second.</summary>
