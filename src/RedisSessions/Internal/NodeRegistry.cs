@@ -69,9 +69,7 @@ internal sealed class NodeRegistry(SessionManager manager)
     {
         var name = await manager.RunAsync("nodes", () => manager.Db.HashGetAsync(manager.Keys.Nodes, record.NodeId)).ConfigureAwait(false);
         record.Node = name.IsNullOrEmpty ? "#" + record.NodeId.ToString(System.Globalization.CultureInfo.InvariantCulture) : (string)name!;
-        if (!name.IsNullOrEmpty)
-        {
-            _names[record.NodeId] = record.Node;
-        }
+        // Remembered either way: a registry deleted by hand must not cost every later read a round trip.
+        _names[record.NodeId] = record.Node;
     }
 }
