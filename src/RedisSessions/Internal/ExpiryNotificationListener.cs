@@ -208,15 +208,30 @@ internal sealed partial class ExpiryNotificationListener : IAsyncDisposable
             {
                 Log.MasterBack(_manager.Logger, name);
                 _onGap(name);
-                _ = CheckNotificationsAsync(connection, endpoint, name);
             }
+            // A restarted Redis forgot a CONFIG SET. The check goes over the interactive connection, which may come
+            // back after the subscription one: check on either, and retry while the server is still unreachable.
+            _ = CheckNotificationsUntilReadAsync(connection, endpoint, name);
         };
         await CheckNotificationsAsync(connection, endpoint, name).ConfigureAwait(false);
         return true;
     }
 
-    /// <summary>Warns when the master does not publish expired events (and, when allowed, turns them on).</summary>
-    private async Task CheckNotificationsAsync(ConnectionMultiplexer connection, EndPoint endpoint, string name)
+    private async Task CheckNotificationsUntilReadAsync(ConnectionMultiplexer connection, EndPoint endpoint, string name)
+    {
+        for (var attempt = 0; attempt < 40 && _connections.TryGetValue(name, out var current) && current == connection; attempt++)
+        {
+            if (await CheckNotificationsAsync(connection, endpoint, name, logFailure: attempt == 0).ConfigureAwait(false))
+            {
+                return;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(250)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Warns when the master does not publish expired events (and, when allowed, turns them on). False when
+    /// the setting could not be read (the server is unreachable or refused CONFIG GET).</summary>
+    private async Task<bool> CheckNotificationsAsync(ConnectionMultiplexer connection, EndPoint endpoint, string name, bool logFailure = true)
     {
         try
         {
@@ -225,12 +240,12 @@ internal sealed partial class ExpiryNotificationListener : IAsyncDisposable
             var flags = config.Length > 0 ? config[0].Value ?? string.Empty : string.Empty;
             if (PublishesExpiredEvents(flags))
             {
-                return;
+                return true;
             }
             if (!_manager.Settings.ConfigureKeyspaceNotifications)
             {
                 Log.NotificationsOff(_manager.Logger, name, flags);
-                return;
+                return true;
             }
             var wanted = WithExpiredEvents(flags);
             try
@@ -242,10 +257,15 @@ internal sealed partial class ExpiryNotificationListener : IAsyncDisposable
             {
                 Log.NotificationsNotSet(_manager.Logger, name, flags, ex.Message);
             }
+            return true;
         }
         catch (Exception ex) when (ex is RedisServerException || RedisConnector.IsUnavailable(ex))
         {
-            _manager.LogNotificationsUnknown(name, ex.Message);
+            if (logFailure)
+            {
+                _manager.LogNotificationsUnknown(name, ex.Message);
+            }
+            return false;
         }
     }
 
