@@ -90,7 +90,7 @@ public sealed class Session
             throw new SessionException("The session has ended (expired or terminated); its data can't be changed.");
         }
         var data = new Dictionary<string, string>(Data, StringComparer.Ordinal) { [key] = value };
-        Apply(_record.WithExpiry(s.ExpiryOffset, s.LastOffset), data);
+        Apply(_record.WithExpiry(s.ExpiryOffset, s.LastOffset, data));
     }
 
     /// <summary>Removes one data value in Redis (counts as activity). False when the key was absent.</summary>
@@ -106,7 +106,7 @@ public sealed class Session
         }
         var data = new Dictionary<string, string>(Data, StringComparer.Ordinal);
         data.Remove(key);
-        Apply(_record.WithExpiry(s.ExpiryOffset, s.LastOffset), data);
+        Apply(_record.WithExpiry(s.ExpiryOffset, s.LastOffset, data));
         return had;
     }
 
@@ -138,15 +138,15 @@ public sealed class Session
 
     internal void MarkTerminated() => IsTerminated = true;
 
-    /// <summary>Takes what Redis returned; <paramref name="data"/> replaces the data when the answer did not carry it
-    /// (a data write returns only the new expiry: the data is what this snapshot had plus the change).</summary>
-    internal void Apply(SessionRecord record, IReadOnlyDictionary<string, string>? data = null)
+    /// <summary>Takes what Redis returned. A data write returns only the new expiry: its caller passes a record whose
+    /// data is what this snapshot had plus the change.</summary>
+    internal void Apply(SessionRecord record)
     {
         _record = record;
         SessionId = record.SessionId;
         LastActivity = record.LastActivity;
         ExpiresAt = record.ExpiresAt;
         AbsoluteExpiresAt = record.AbsoluteExpiresAt;
-        Data = data ?? record.Data;
+        Data = record.Data;
     }
 }

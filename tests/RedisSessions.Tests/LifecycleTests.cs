@@ -132,6 +132,12 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
         Assert.Equal(new Dictionary<string, string> { ["b"] = "2", ["c"] = "3", ["d"] = "4" }, seen!.Data);
         Assert.Equal("2", session.GetData("b"));
         Assert.Null(session.GetData("a"));
+
+        // The object keeps its own changes through later calls that answer with the expiry only.
+        await session.SetDataAsync("e", "5");
+        Assert.True(await session.UpdateActivityAsync());
+        await session.SetDataAsync("f", "6");
+        Assert.Equal(new Dictionary<string, string> { ["b"] = "2", ["e"] = "5", ["f"] = "6" }, session.Data);
     }
 
     [Fact]

@@ -36,9 +36,11 @@ internal sealed class SessionRecord
 
     public long ExpiresMs => CreatedMs + ExpiryOffset;
 
-    /// <summary>The same session with a new expiry offset and last activity offset (-1: derive it from the idle timeout).</summary>
-    public SessionRecord WithExpiry(long expiryOffset, long lastOffset) => Build(SessionId, UserId, CreatedMs, expiryOffset, AbsoluteOffset,
-        lastOffset >= 0 ? lastOffset : LastOffset, NodeId, IdleTimeout, Data, Reason, EndedAt, Attempts, Node);
+    /// <summary>The same session with a new expiry offset and last activity offset (-1: derive it from the idle timeout),
+    /// and new data when given.</summary>
+    public SessionRecord WithExpiry(long expiryOffset, long lastOffset, IReadOnlyDictionary<string, string>? data = null) =>
+        Build(SessionId, UserId, CreatedMs, expiryOffset, AbsoluteOffset, lastOffset >= 0 ? lastOffset : LastOffset, NodeId, IdleTimeout,
+            data ?? Data, Reason, EndedAt, Attempts, Node);
 
     public static SessionRecord? FromHash(string sessionId, HashEntry[] entries, TimeSpan idle)
     {
