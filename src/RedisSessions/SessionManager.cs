@@ -135,7 +135,6 @@ public sealed partial class SessionManager : IAsyncDisposable
     internal IDatabase Db => _redis.GetDatabase();
     internal TerminationPipeline Terminations => _terminations;
     internal NodeRegistry Nodes => _nodes;
-    internal TimeSpan Idle => _options.InactiveTimeout;
     internal long NowMs => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>Creates a session for <paramref name="userId"/>, enforcing <see cref="SessionOptions.MaxSessionsPerUser"/>

@@ -81,7 +81,7 @@ internal static class ListCommand
         {
             var sessionId = (string)items[i]!;
             var fields = items[i + 1];
-            var record = await nodes.ReadAsync(context, idle => SessionRecord.FromResult(sessionId, fields, idle));
+            var record = await nodes.ReadAsync(context, SessionRecord.FromResult(sessionId, fields, nodes.DefaultIdleTimeout));
             if (record is not null && record.UserId == user && record.ExpiresMs > now)
             {
                 sessions.Add(record);

@@ -102,7 +102,7 @@ internal static class ShowCommand
     {
         var entries = await context.Db.HashGetAllAsync(context.Keys.Session(bucket, sessionId));
         var nodes = await context.NodesAsync();
-        return await nodes.ReadAsync(context, idle => SessionRecord.FromHash(sessionId, entries, idle));
+        return await nodes.ReadAsync(context, SessionRecord.FromHash(sessionId, entries, nodes.DefaultIdleTimeout));
     }
 
     private static string IdleTimeoutText(string source) => source switch

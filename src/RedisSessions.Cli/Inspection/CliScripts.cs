@@ -16,8 +16,9 @@ internal static class CliScripts
     /// <summary>The session hash fields the walk reads, in this order (never the data fields).</summary>
     public static readonly string[] WalkFields = ["u", "c", "e", "n", "a", "l"];
 
-    /// <summary>Mirrors the library's <c>user_part</c> and index helpers.</summary>
-    private const string Helpers = SessionScripts.IndexHelpers + """
+    /// <summary>The library's index helpers (<c>user_part</c>, <c>split</c>, <c>write_user</c>, <c>count_down</c>) and the
+    /// bucket's key prefix.</summary>
+    private const string Helpers = SessionScripts.IndexWrites + """
         local base = string.match(KEYS[1], '^(.-{[^}]*}:)')
 
         """;
@@ -97,13 +98,8 @@ internal static class CliScripts
           if s == ARGV[2] then found = true else keep[#keep + 1] = s end
         end
         if not found then return 0 end
-        if #keep == 0 then
-          redis.call('HDEL', KEYS[1], ARGV[1])
-          redis.call('ZREM', KEYS[3], ARGV[1])
-        else
-          redis.call('HSET', KEYS[1], ARGV[1], table.concat(keep, ' '))
-        end
-        if redis.call('DECR', KEYS[4]) <= 0 then redis.call('DEL', KEYS[4]) end
+        write_user(base, ARGV[1], keep) -- KEYS[1] and KEYS[3] (users, expiry)
+        count_down(base)                -- KEYS[4]
         return 1
         """);
 

@@ -27,7 +27,6 @@ internal enum IdleTimeoutSource
 /// </summary>
 internal sealed class NodeDirectory
 {
-    private const string IdlePrefix = "idle:";
     private readonly Dictionary<long, string> _names;
     private readonly Dictionary<long, TimeSpan> _idle;
     private readonly TimeSpan? _override;
@@ -43,25 +42,13 @@ internal sealed class NodeDirectory
 
     public static async Task<NodeDirectory> ReadAsync(CliContext context)
     {
-        var names = new Dictionary<long, string>();
-        var idle = new Dictionary<long, TimeSpan>();
-        foreach (var entry in await context.Db.HashGetAllAsync(context.Keys.Nodes))
-        {
-            var field = (string?)entry.Name ?? string.Empty;
-            if (field.StartsWith(IdlePrefix, StringComparison.Ordinal))
-            {
-                if (TryParseId(field.AsSpan(IdlePrefix.Length), out var node) && TryParseId((string?)entry.Value, out var ms))
-                {
-                    idle[node] = TimeSpan.FromMilliseconds(ms);
-                }
-            }
-            else if (TryParseId(field, out var id) && !entry.Value.IsNullOrEmpty)
-            {
-                names[id] = (string)entry.Value!;
-            }
-        }
+        var (names, idle) = await NodeRegistry.ReadAllAsync(context.Db, context.Keys.Nodes);
         return new NodeDirectory(names, idle, context.Target.InactiveTimeoutOverride, context.Target.Options.InactiveTimeout);
     }
+
+    /// <summary>The idle timeout records are first parsed with (<see cref="ReadAsync(CliContext, SessionRecord?)"/> then
+    /// gives each its creating node's).</summary>
+    public TimeSpan DefaultIdleTimeout => _override ?? _fallback;
 
     /// <summary>The idle timeout to derive the last activity of a session created by node <paramref name="nodeId"/>.</summary>
     public TimeSpan IdleTimeoutOf(long nodeId) => SourceOf(nodeId) switch
@@ -76,11 +63,10 @@ internal sealed class NodeDirectory
         : _idle.ContainsKey(nodeId) ? IdleTimeoutSource.Node
         : IdleTimeoutSource.Default;
 
-    /// <summary>A session record parsed (by <paramref name="parse"/>, one of <see cref="SessionRecord"/>'s readers, given
-    /// the idle timeout) with the idle timeout of its creating node, and that node's name; null when there is no session.</summary>
-    public async ValueTask<SessionRecord?> ReadAsync(CliContext context, Func<TimeSpan, SessionRecord?> parse)
+    /// <summary>The session record with the idle timeout of its creating node (which sets its last activity) and that
+    /// node's name; null when there is no session.</summary>
+    public async ValueTask<SessionRecord?> ReadAsync(CliContext context, SessionRecord? record)
     {
-        var record = parse(_override ?? _fallback);
         if (record is null)
         {
             return null;
@@ -88,7 +74,7 @@ internal sealed class NodeDirectory
         var idle = IdleTimeoutOf(record.NodeId);
         if (idle != record.IdleTimeout)
         {
-            record = parse(idle)!;
+            record = record.WithIdle(idle);
         }
         if (_names.TryGetValue(record.NodeId, out var name))
         {
@@ -100,7 +86,4 @@ internal sealed class NodeDirectory
         }
         return record;
     }
-
-    private static bool TryParseId(ReadOnlySpan<char> text, out long value) =>
-        long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value) && value > 0;
 }

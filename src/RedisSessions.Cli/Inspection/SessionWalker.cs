@@ -80,7 +80,7 @@ internal sealed class SessionWalker
             }
         }
         RedisValue[] fields = [.. flat];
-        var record = await nodes.ReadAsync(_context, idle => SessionRecord.FromFlat(sessionId, fields, idle));
+        var record = await nodes.ReadAsync(_context, SessionRecord.FromFlat(sessionId, fields, nodes.DefaultIdleTimeout));
         return new IndexEntry(bucket, (string)items[at]!, sessionId, record);
     }
 }

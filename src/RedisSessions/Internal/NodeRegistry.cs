@@ -65,6 +65,34 @@ internal sealed class NodeRegistry(SessionManager manager)
         }
     }
 
+    /// <summary>The whole registry (one HGETALL: a few fields per node): node names and the idle timeouts nodes
+    /// registered, by id. The fields are the ones <see cref="SessionScripts.RegisterNode"/> writes.</summary>
+    public static async Task<(Dictionary<long, string> Names, Dictionary<long, TimeSpan> IdleTimeouts)> ReadAllAsync(IDatabaseAsync db, RedisKey registry)
+    {
+        const string idlePrefix = "idle:";
+        var names = new Dictionary<long, string>();
+        var idle = new Dictionary<long, TimeSpan>();
+        foreach (var entry in await db.HashGetAllAsync(registry).ConfigureAwait(false))
+        {
+            var field = (string?)entry.Name ?? string.Empty;
+            if (field.StartsWith(idlePrefix, StringComparison.Ordinal))
+            {
+                if (TryParseId(field.AsSpan(idlePrefix.Length), out var node) && TryParseId((string?)entry.Value, out var ms))
+                {
+                    idle[node] = TimeSpan.FromMilliseconds(ms);
+                }
+            }
+            else if (TryParseId(field, out var id) && !entry.Value.IsNullOrEmpty)
+            {
+                names[id] = (string)entry.Value!;
+            }
+        }
+        return (names, idle);
+    }
+
+    private static bool TryParseId(ReadOnlySpan<char> text, out long value) =>
+        long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value) && value > 0;
+
     private async Task ReadAsync(SessionRecord record)
     {
         var name = await manager.RunAsync("nodes", () => manager.Db.HashGetAsync(manager.Keys.Nodes, record.NodeId)).ConfigureAwait(false);

@@ -42,6 +42,10 @@ internal sealed class SessionRecord
         Build(SessionId, UserId, CreatedMs, expiryOffset, AbsoluteOffset, lastOffset >= 0 ? lastOffset : LastOffset, NodeId, IdleTimeout,
             data ?? Data, Reason, EndedAt, Attempts, Node);
 
+    /// <summary>The same session read with another idle timeout (it only changes the derived last activity).</summary>
+    public SessionRecord WithIdle(TimeSpan idle) =>
+        Build(SessionId, UserId, CreatedMs, ExpiryOffset, AbsoluteOffset, LastOffset, NodeId, idle, Data, Reason, EndedAt, Attempts, Node);
+
     public static SessionRecord? FromHash(string sessionId, HashEntry[] entries, TimeSpan idle)
     {
         if (entries.Length == 0)

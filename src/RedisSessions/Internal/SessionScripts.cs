@@ -35,18 +35,11 @@ internal static class SessionScripts
 
         """;
 
-    /// <summary>Shared helpers, prepended to the scripts that end sessions.</summary>
-    private const string Prelude = IndexHelpers + """
-        local function base_of(key) return string.match(key, '^(.-{[^}]*}:)') end
-        local function field(h, name)
-          for i = 1, #h, 2 do if h[i] == name then return h[i + 1] end end
-          return nil
-        end
-        local function set_field(h, name, value)
-          for i = 1, #h, 2 do if h[i] == name then h[i + 1] = value return end end
-          h[#h + 1] = name
-          h[#h + 1] = value
-        end
+    /// <summary>Lua, on top of <see cref="IndexHelpers"/>: <c>write_user(base, up, sids)</c> rewrites a user's entry in
+    /// the bucket's users hash (removing the user, from the expiry zset too, when no id is left) and
+    /// <c>count_down(base)</c> takes one session off the bucket's count. <c>base</c> is the bucket's key prefix
+    /// (<c>rs:{1a3}:</c>). Shared with the CLI's cleanup scripts.</summary>
+    internal const string IndexWrites = IndexHelpers + """
         local function count_down(base)
           if redis.call('DECR', base .. 'count') <= 0 then redis.call('DEL', base .. 'count') end
         end
@@ -58,6 +51,21 @@ internal static class SessionScripts
           else
             redis.call('HSET', base .. 'users', up, table.concat(sids, ' '))
           end
+        end
+
+        """;
+
+    /// <summary>Shared helpers, prepended to the scripts that end sessions.</summary>
+    private const string Prelude = IndexWrites + """
+        local function base_of(key) return string.match(key, '^(.-{[^}]*}:)') end
+        local function field(h, name)
+          for i = 1, #h, 2 do if h[i] == name then return h[i + 1] end end
+          return nil
+        end
+        local function set_field(h, name, value)
+          for i = 1, #h, 2 do if h[i] == name then h[i + 1] = value return end end
+          h[#h + 1] = name
+          h[#h + 1] = value
         end
         local function unindex(base, up, sid)
           local keep = {}

@@ -69,12 +69,12 @@ internal sealed partial class TerminationPipeline
         }
         if (work.Count == 1)
         {
-            await DispatchAsync(bucket, work[0].SessionId, SessionRecord.FromFlat(work[0].SessionId, work[0].Fields, _manager.Idle), cancellationToken).ConfigureAwait(false);
+            await DispatchAsync(bucket, work[0].SessionId, SessionRecord.FromFlat(work[0].SessionId, work[0].Fields, _manager.Settings.InactiveTimeout), cancellationToken).ConfigureAwait(false);
             return;
         }
         // Every claimed snapshot is dispatched (run, or released when stopping): the loop itself is never cancelled.
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = CallbackParallelism, CancellationToken = CancellationToken.None },
-            async (item, _) => await DispatchAsync(bucket, item.SessionId, SessionRecord.FromFlat(item.SessionId, item.Fields, _manager.Idle), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            async (item, _) => await DispatchAsync(bucket, item.SessionId, SessionRecord.FromFlat(item.SessionId, item.Fields, _manager.Settings.InactiveTimeout), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     private async Task DispatchAsync(string bucket, string sessionId, SessionRecord? record, CancellationToken cancellationToken)
