@@ -215,10 +215,10 @@ internal sealed class RedisProbe : IAsyncDisposable
         return Housekeeping.Contains(head, StringComparer.Ordinal);
     }
 
-    private static Dictionary<string, string> Parse(string info)
+    private static Dictionary<string, string> Parse(string? info)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in info.Split('\n'))
+        foreach (var line in (info ?? string.Empty).Split('\n'))
         {
             var text = line.TrimEnd('\r');
             var colon = text.IndexOf(':', StringComparison.Ordinal);

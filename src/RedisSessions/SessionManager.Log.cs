@@ -60,18 +60,8 @@ public sealed partial class SessionManager
 
 public sealed partial class SessionManager
 {
-    internal void LogNotificationsOff(string endpoint, string flags) => Log.NotificationsOff(_logger, endpoint, flags);
-
-    internal void LogNotificationsUnknown(string endpoint, string error) => Log.NotificationsUnknown(_logger, endpoint, error);
-
     private static partial class Log
     {
-        [LoggerMessage(13, LogLevel.Warning, "Keyspace notifications for expired keys are off on {Endpoint} (notify-keyspace-events is \"{Flags}\"): terminations wait for the sweep. Add 'notify-keyspace-events Ex' to redis.conf", EventName = "NotificationsOff")]
-        public static partial void NotificationsOff(ILogger logger, string endpoint, string flags);
-
-        [LoggerMessage(14, LogLevel.Warning, "Could not read notify-keyspace-events on {Endpoint} ({Error}); make sure it includes 'Ex'", EventName = "NotificationsUnknown")]
-        public static partial void NotificationsUnknown(ILogger logger, string endpoint, string error);
-
         [LoggerMessage(15, LogLevel.Warning, "Could not check which of this node's sessions ended elsewhere (TerminateOnShutdown); will retry when more are created", EventName = "OwnSessionsPruneFailed")]
         public static partial void OwnSessionsPruneFailed(ILogger logger, Exception exception);
     }

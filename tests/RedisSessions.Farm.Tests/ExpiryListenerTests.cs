@@ -29,7 +29,7 @@ public sealed class ExpiryListenerTests(ITestOutputHelper output)
         }
         foreach (var listener in listeners)
         {
-            await listener.WaitForErrorAsync(l => l.Contains("Listening for expired keys on 3 master(s)", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+            await listener.WaitForErrorAsync(l => l.Contains("Listening for expired keys on 3 primary node(s)", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
         }
 
         var sessions = await farm.CreateSessionsAsync(Sessions, TimeSpan.FromSeconds(3));
@@ -68,7 +68,7 @@ public sealed class ExpiryListenerTests(ITestOutputHelper output)
         }
         foreach (var listener in listeners)
         {
-            await listener.WaitForErrorAsync(l => l.Contains("Listening for expired keys on 3 master(s)", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+            await listener.WaitForErrorAsync(l => l.Contains("Listening for expired keys on 3 primary node(s)", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
         }
         var sessions = await farm.CreateSessionsAsync(3000, TimeSpan.FromSeconds(8));
         await RedisTools.RunCliAsync("-p", failing.Port.ToString(), "wait", "1", "5000"); // the replica has every write

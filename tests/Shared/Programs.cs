@@ -20,7 +20,13 @@ public static class Programs
 
     private static string Find(string folder, string project)
     {
-        var path = Path.Combine(Root, folder, project, "bin", Configuration, "net10.0", project + ".dll");
+        // A build for another StackExchange.Redis puts every project under artifacts/se-redis-{version}/bin/{project}/
+        // (Directory.Build.props): the program then sits beside this test project's own folder.
+        var baseDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var binFolder = baseDirectory.Parent?.Parent?.Parent;
+        var path = binFolder is { Name: "bin" } && binFolder.Parent?.Name.StartsWith("se-redis-", StringComparison.Ordinal) == true
+            ? Path.Combine(binFolder.FullName, project, Configuration, "net10.0", project + ".dll")
+            : Path.Combine(Root, folder, project, "bin", Configuration, "net10.0", project + ".dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build {folder}/{project} first (the test project's build does): the tests start it as a process.", path);
     }
 }

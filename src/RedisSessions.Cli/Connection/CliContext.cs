@@ -55,9 +55,7 @@ internal sealed class CliContext : IAsyncDisposable
             foreach (var endpoint in Redis.GetEndPoints())
             {
                 var server = Redis.GetServer(endpoint);
-#pragma warning disable CS0618 // IsSlave is IsReplica in StackExchange.Redis 2.x; 1.2.6 only has IsSlave.
-                if (server.IsConnected && !server.IsSlave)
-#pragma warning restore CS0618
+                if (server.IsConnected && !server.IsReplica)
                 {
                     masters.Add(server);
                 }

@@ -133,9 +133,9 @@ internal sealed class RedisTarget
             var user = Uri.UnescapeDataString(parts[0]);
             if (parts.Length == 2)
             {
-                if (user.Length > 0 && user != "default")
+                if (user.Length > 0)
                 {
-                    throw CliException.Usage("the Redis URL names an ACL user; this build (StackExchange.Redis 1.2.6) can only log in as the default user.");
+                    options.User = user; // an ACL user (Redis 6+)
                 }
                 options.Password = Uri.UnescapeDataString(parts[1]);
             }

@@ -154,13 +154,4 @@ internal static class CliScripts
         redis.call('ZADD', KEYS[3], 'LT', c + tonumber(f[3]), up)
         return 'reindexed'
         """);
-
-    /// <summary>The newest (ARGV[1] = 'rev') or oldest entries of the termination stream, or those after an id.
-    /// KEYS: 1 stream. ARGV: 1 'rev' | 'after', 2 count, 3 last id seen (for 'after').
-    /// A missing stream reads as empty.</summary>
-    public static readonly StoredScript ReadEvents = new("cli-read-events", """
-        if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
-        if ARGV[1] == 'rev' then return redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', ARGV[2]) end
-        return redis.call('XRANGE', KEYS[1], '(' .. ARGV[3], '+', 'COUNT', ARGV[2])
-        """);
 }

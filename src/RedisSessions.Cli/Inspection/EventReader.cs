@@ -4,8 +4,7 @@ using StackExchange.Redis;
 
 namespace RedisSessions.Cli.Inspection;
 
-/// <summary>Reads the termination stream with XREVRANGE / XRANGE (through a script, so it routes by key on a cluster
-/// with StackExchange.Redis 1.2.6, which has no stream API). Never a blocking XREAD: following polls.</summary>
+/// <summary>Reads the termination stream with XREVRANGE / XRANGE. Never a blocking XREAD: following polls.</summary>
 internal sealed class EventReader
 {
     private readonly CliContext _context;
@@ -15,40 +14,38 @@ internal sealed class EventReader
     /// <summary>The newest <paramref name="count"/> events, oldest first.</summary>
     public async Task<List<TerminationEvent>> LatestAsync(int count)
     {
-        var events = await ReadAsync("rev", count, "0-0");
+        var entries = await _context.Db.StreamRangeAsync(_context.Keys.Events, "-", "+", count, Order.Descending);
+        var events = entries.Select(ToEvent).ToList();
         events.Reverse();
         return events;
     }
 
     /// <summary>Up to <paramref name="count"/> events after <paramref name="lastId"/>, oldest first.</summary>
-    public Task<List<TerminationEvent>> AfterAsync(string lastId, int count) => ReadAsync("after", count, lastId);
-
-    private async Task<List<TerminationEvent>> ReadAsync(string mode, int count, string lastId)
+    public async Task<List<TerminationEvent>> AfterAsync(string lastId, int count)
     {
-        var result = (RedisResult[])(await CliScripts.ReadEvents.EvaluateAsync(_context.Db, [_context.Keys.Events], [mode, count, lastId]))!;
-        var events = new List<TerminationEvent>(result.Length);
-        foreach (var entry in result)
+        // "(" makes the start exclusive (Redis 6.2+): the entry already shown is not read again.
+        var entries = await _context.Db.StreamRangeAsync(_context.Keys.Events, "(" + lastId, "+", count, Order.Ascending);
+        return entries.Select(ToEvent).ToList();
+    }
+
+    private static TerminationEvent ToEvent(StreamEntry entry)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var value in entry.Values)
         {
-            var parts = (RedisResult[])entry!;
-            var flat = (RedisResult[])parts[1]!;
-            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-            for (var i = 0; i + 1 < flat.Length; i += 2)
-            {
-                fields[(string)flat[i]!] = (string?)flat[i + 1] ?? string.Empty;
-            }
-            events.Add(new TerminationEvent
-            {
-                Id = (string)parts[0]!,
-                At = Text.UnixMs(fields.GetValueOrDefault("at")),
-                SessionId = fields.GetValueOrDefault("session") ?? string.Empty,
-                UserId = fields.GetValueOrDefault("user") ?? string.Empty,
-                Reason = fields.GetValueOrDefault("reason") ?? string.Empty,
-                Node = fields.GetValueOrDefault("node") ?? string.Empty,
-                HandledBy = fields.GetValueOrDefault("handled_by") ?? string.Empty,
-                CreatedAt = Text.UnixMs(fields.GetValueOrDefault("created")),
-                ExpiresAt = Text.UnixMs(fields.GetValueOrDefault("expires")),
-            });
+            fields[(string)value.Name!] = (string?)value.Value ?? string.Empty;
         }
-        return events;
+        return new TerminationEvent
+        {
+            Id = (string)entry.Id!,
+            At = Text.UnixMs(fields.GetValueOrDefault("at")),
+            SessionId = fields.GetValueOrDefault("session") ?? string.Empty,
+            UserId = fields.GetValueOrDefault("user") ?? string.Empty,
+            Reason = fields.GetValueOrDefault("reason") ?? string.Empty,
+            Node = fields.GetValueOrDefault("node") ?? string.Empty,
+            HandledBy = fields.GetValueOrDefault("handled_by") ?? string.Empty,
+            CreatedAt = Text.UnixMs(fields.GetValueOrDefault("created")),
+            ExpiresAt = Text.UnixMs(fields.GetValueOrDefault("expires")),
+        };
     }
 }

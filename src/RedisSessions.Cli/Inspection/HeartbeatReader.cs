@@ -16,8 +16,10 @@ internal static class HeartbeatReader
         foreach (var server in context.Masters)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            // IServer.Keys pages with SCAN; it is synchronous in StackExchange.Redis 1.2.6, so it runs off the caller.
-            keys.AddRange(await Task.Run(() => server.Keys(database, pattern, pageSize: 1000).ToList(), cancellationToken));
+            await foreach (var key in server.KeysAsync(database, pattern, pageSize: 1000).WithCancellation(cancellationToken))
+            {
+                keys.Add(key);
+            }
         }
         var db = context.Db;
         var reads = keys.Distinct().Select(async key => (Key: key, Fields: await db.HashGetAllAsync(key), Ttl: await db.KeyTimeToLiveAsync(key))).ToList();

@@ -111,10 +111,8 @@ internal sealed class ServerDoctor
         {
             return Check("topology", DoctorCheck.Fail, all, "cluster mode, but CLUSTER NODES could not be read");
         }
-#pragma warning disable CS0618 // IsSlave is IsReplica in StackExchange.Redis 2.x; 1.2.6 only has IsSlave.
-        var clusterMasters = configuration.Nodes.Where(n => !n.IsSlave).ToList();
-        var replicas = configuration.Nodes.Count(n => n.IsSlave);
-#pragma warning restore CS0618
+        var clusterMasters = configuration.Nodes.Where(n => !n.IsReplica).ToList();
+        var replicas = configuration.Nodes.Count(n => n.IsReplica);
         var covered = clusterMasters.SelectMany(n => n.Slots).Sum(r => (long)r.To - r.From + 1);
         var failing = configuration.Nodes.Where(n => n.Raw.Split(' ').ElementAtOrDefault(2)?.Split(',').Any(f => f is "fail" or "fail?") == true).ToList();
         var summary = $"cluster: {clusterMasters.Count} master(s), {replicas} replica(s), {covered}/16384 slots covered, {masters.Count} master(s) reachable";

@@ -5,153 +5,232 @@ using StackExchange.Redis;
 namespace RedisSessions.Internal;
 
 /// <summary>
-/// Subscribes to keyspace "expired" events on every master and turns expired bucket due keys into bucket sweeps. Keyspace
-/// events are node-local on Redis Cluster (only the master that expires a key publishes it), so each master gets a
-/// dedicated connection that talks to that node alone: CLUSTER and INFO are left out of its command map, which keeps
-/// StackExchange.Redis from treating the node as part of a cluster and moving the subscription elsewhere. The set of
-/// masters is re-read from the shared connection on every <see cref="RefreshAsync"/> (topology changes, failover).
-/// A dedicated connection that comes back after a loss reports a gap (events were missed: the caller sweeps
-/// everything) and checks <c>notify-keyspace-events</c> again (a restarted Redis forgets a CONFIG SET).
-/// Notifications are hints: a missed one only delays the termination until the next deadline refresh or sweep.
+/// Turns keyspace "expired" events of the buckets' due keys into bucket sweeps, and terminations announced on the
+/// pending channel into claims. The expired events come through <see cref="RedisChannel.KeyEvent(KeyNotificationType, int?)"/>:
+/// StackExchange.Redis subscribes such a channel on every primary (keyspace events are node-local on Redis Cluster)
+/// and follows the topology as it changes, so this class only reacts. When a subscription connection comes back, or
+/// the topology changes, events may have been missed: it reports a gap (the caller sweeps everything).
+/// <para>
+/// Whether a primary publishes expired events is found out by trying it, not by reading its configuration (CONFIG is
+/// refused on most managed Redis): a probe key of a bucket served by that primary is written with a 1 ms TTL and read
+/// back, which makes the primary expire it at once; its event must arrive within <see cref="ProbeTimeout"/>. A primary
+/// that stays silent gets one warning, and, with <see cref="SessionOptions.ConfigureKeyspaceNotifications"/>, a
+/// <c>CONFIG SET</c> over a short-lived admin connection. Notifications are hints: a missed one only delays a
+/// termination until the deadline schedule or the sweep.
+/// </para>
 /// </summary>
 internal sealed partial class ExpiryNotificationListener : IAsyncDisposable
 {
-    private static readonly HashSet<string> StandaloneOnly = new(StringComparer.OrdinalIgnoreCase) { "CLUSTER", "INFO" };
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
     private readonly SessionManager _manager;
     private readonly Action<string> _onExpiredDue;
     private readonly Action<string> _onPending;
     private readonly Action<string> _onGap;
-    private readonly Action _onLost;
-    private readonly ConcurrentDictionary<string, ConnectionMultiplexer> _connections = new(StringComparer.Ordinal);
+    private readonly RedisChannel _expiredChannel;
+    private readonly Action<RedisChannel, RedisValue> _expiredHandler;
     private readonly Action<RedisChannel, RedisValue> _pendingHandler;
-    private int _subscribedPending;
-    private bool _refreshed;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _probes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _publishing = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _disposed = new();
+    private int _started;
 
     /// <param name="manager">The manager whose keys are listened to.</param>
     /// <param name="onExpiredDue">Called with the bucket of every expired due key.</param>
     /// <param name="onPending">Called with the bucket of every termination announced on the pending channel.</param>
-    /// <param name="onGap">Called with a master's endpoint when its connection came back after a loss.</param>
-    /// <param name="onLost">Called when a master's connection is lost (see <see cref="Degraded"/>).</param>
-    public ExpiryNotificationListener(SessionManager manager, Action<string> onExpiredDue, Action<string> onPending, Action<string> onGap, Action onLost)
+    /// <param name="onGap">Called with a primary's endpoint when events of it may have been missed.</param>
+    public ExpiryNotificationListener(SessionManager manager, Action<string> onExpiredDue, Action<string> onPending, Action<string> onGap)
     {
-        _onLost = onLost;
         _manager = manager;
         _onExpiredDue = onExpiredDue;
         _onPending = onPending;
         _onGap = onGap;
+        _expiredChannel = RedisChannel.KeyEvent(KeyNotificationType.Expired, manager.Db.Database);
+        _expiredHandler = OnExpired;
         _pendingHandler = OnPendingMessage;
     }
 
-    /// <summary>True while a master's dedicated connection is down (a restart, a failover under way): the caller
-    /// refreshes the topology more often until it is over.</summary>
-    public bool Degraded => _connections.Values.Any(c => !c.IsConnected);
+    /// <summary>The primaries whose expired events were seen to arrive (host:port), for logs and tests.</summary>
+    public IReadOnlyCollection<string> Endpoints => _publishing.Where(p => p.Value).Select(p => p.Key).Order(StringComparer.Ordinal).ToArray();
 
-    /// <summary>The masters listened to (host:port).</summary>
-    public IReadOnlyCollection<string> Endpoints => _connections.Keys.Order(StringComparer.Ordinal).ToArray();
-
-    /// <summary>Brings the set of dedicated connections in line with the masters the shared connection knows.</summary>
-    public async Task RefreshAsync()
+    /// <summary>Subscribes (once) and checks every primary. Throws when Redis can't be reached: call again later.</summary>
+    public async Task StartAsync()
     {
-        await SubscribePendingAsync().ConfigureAwait(false);
         var redis = _manager.Redis;
-        if (_refreshed && redis.GetEndPoints().Any(e => IsMaster(redis.GetServer(e)) && !redis.GetServer(e).IsConnected))
+        if (Volatile.Read(ref _started) == 0)
         {
-            // A master is unreachable: perhaps a failover is under way. Have the shared connection read the topology
-            // again so a promoted replica shows up as a master (StackExchange.Redis would otherwise notice later).
-            await redis.ConfigureAsync().ConfigureAwait(false);
-        }
-        var wanted = new Dictionary<string, EndPoint>(StringComparer.Ordinal);
-        var owners = ClusterSlotOwners(redis);
-        foreach (var endpoint in redis.GetEndPoints())
-        {
-            var server = redis.GetServer(endpoint);
-            var name = Format(endpoint);
-            // A master the shared connection lost for a moment stays (its dedicated connection reconnects by itself),
-            // unless the cluster says it owns no slot any more (its replica took over).
-            if (IsMaster(server) && (server.IsConnected || (_connections.ContainsKey(name) && (owners is null || owners.ContainsKey(name)))))
+            var subscriber = redis.GetSubscriber();
+            await subscriber.SubscribeAsync(_expiredChannel, _expiredHandler).ConfigureAwait(false);
+            // Ordinary pub/sub is broadcast to every node of a cluster: one subscription is enough.
+            await subscriber.SubscribeAsync(_manager.Keys.PendingChannel, _pendingHandler).ConfigureAwait(false);
+            if (Interlocked.Exchange(ref _started, 1) == 0)
             {
-                wanted[name] = endpoint;
+                redis.ConnectionRestored += OnConnectionRestored;
+                redis.ConnectionFailed += OnConnectionFailed;
+                redis.ConfigurationChanged += OnConfigurationChanged;
             }
         }
-        foreach (var (name, endpoint) in owners ?? [])
-        {
-            wanted.TryAdd(name, endpoint);
-        }
-        var added = false;
-        foreach (var (name, endpoint) in wanted)
-        {
-            if (!_connections.ContainsKey(name))
-            {
-                added |= await ConnectAsync(name, endpoint).ConfigureAwait(false);
-            }
-        }
-        var changed = added;
-        foreach (var name in _connections.Keys)
-        {
-            if (!wanted.ContainsKey(name) && _connections.TryRemove(name, out var gone))
-            {
-                changed = true;
-                await gone.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
-                gone.Dispose();
-            }
-        }
-        if (changed)
-        {
-            Log.Listening(_manager.Logger, _connections.Count, string.Join(", ", Endpoints));
-            if (_refreshed && added)
-            {
-                // A master that was not listened to until now (a promoted replica, a new node) may have expired keys
-                // before this subscription existed.
-                _onGap(string.Join(", ", Endpoints));
-            }
-        }
-        _refreshed = true;
+        await CheckPrimariesAsync().ConfigureAwait(false);
     }
 
-    /// <summary>On a cluster, the slot owners as the masters report them (null on a standalone Redis). A promoted
-    /// replica shows up here while the shared connection still calls it a replica (it only learns a node's role when
-    /// it reconnects to it). A node's view counts only while that node owns slots in it: a replica's is stale.</summary>
-    private static Dictionary<string, EndPoint>? ClusterSlotOwners(IConnectionMultiplexer redis)
+    /// <summary>Probes every primary whose expired events have not been seen yet, and forgets the nodes that are no
+    /// longer primaries. Logs the primaries listened to whenever that set changes.</summary>
+    public async Task CheckPrimariesAsync()
     {
-        Dictionary<string, EndPoint>? owners = null;
-        foreach (var endpoint in redis.GetEndPoints())
+        var before = Endpoints;
+        var checks = new List<Task>();
+        var primaries = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var server in _manager.Redis.GetServers())
         {
-            var server = redis.GetServer(endpoint);
-            if (!server.IsConnected || server.ServerType != ServerType.Cluster || server.ClusterConfiguration is not { } view)
+            if (!server.IsConnected || server.IsReplica)
             {
                 continue;
             }
-            if (view.Nodes.FirstOrDefault(n => n.IsMyself) is not { } myself || !IsSlotOwner(myself))
+            var name = Format(server.EndPoint);
+            primaries.Add(name);
+            if (!_publishing.GetValueOrDefault(name))
             {
-                continue;
+                checks.Add(CheckAsync(server.EndPoint, logFailure: true));
             }
-            owners ??= new Dictionary<string, EndPoint>(StringComparer.Ordinal);
-            foreach (var node in view.Nodes)
+        }
+        await Task.WhenAll(checks).ConfigureAwait(false);
+        foreach (var name in _publishing.Keys.Where(n => !primaries.Contains(n)).ToList())
+        {
+            _publishing.TryRemove(name, out _);
+        }
+        var after = Endpoints;
+        if (!before.SequenceEqual(after, StringComparer.Ordinal))
+        {
+            Log.Listening(_manager.Logger, after.Count, string.Join(", ", after));
+        }
+    }
+
+    private async Task CheckAsync(EndPoint endpoint, bool logFailure)
+    {
+        var name = Format(endpoint);
+        if (await ProbeAsync(endpoint).ConfigureAwait(false))
+        {
+            _publishing[name] = true;
+            return;
+        }
+        var wasKnownOff = _publishing.TryGetValue(name, out var before) && !before;
+        _publishing[name] = false;
+        if (_manager.Settings.ConfigureKeyspaceNotifications && await TurnOnAsync(endpoint, name).ConfigureAwait(false)
+            && await ProbeAsync(endpoint).ConfigureAwait(false))
+        {
+            _publishing[name] = true;
+            return;
+        }
+        if (logFailure && !wasKnownOff)
+        {
+            Log.NotificationsOff(_manager.Logger, name);
+        }
+    }
+
+    /// <summary>Writes a probe key with a 1 ms TTL on a bucket <paramref name="endpoint"/> serves, reads it back once
+    /// the TTL has passed (Redis expires a key it finds past its time on access, and publishes the event then), and
+    /// waits for the event.</summary>
+    private async Task<bool> ProbeAsync(EndPoint endpoint)
+    {
+        if (ProbeKeyOn(endpoint) is not { } probeKey)
+        {
+            return false;
+        }
+        var key = (string)probeKey!;
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _probes[key] = arrived;
+        try
+        {
+            var db = _manager.Db;
+            await db.StringSetAsync(key, "1", TimeSpan.FromMilliseconds(1)).ConfigureAwait(false);
+            for (var attempt = 0; attempt < 20 && !arrived.Task.IsCompleted; attempt++)
             {
-                if (IsSlotOwner(node) && node.EndPoint is { } owner)
+                await Task.Delay(5).ConfigureAwait(false);
+                if (!await db.KeyExistsAsync(key).ConfigureAwait(false))
                 {
-                    owners.TryAdd(Format(owner), owner);
+                    break;
                 }
             }
+            var finished = await Task.WhenAny(arrived.Task, Task.Delay(ProbeTimeout, _disposed.Token)).ConfigureAwait(false);
+            return finished == arrived.Task;
         }
-        return owners;
+        catch (Exception ex) when (RedisConnector.IsUnavailable(ex) || ex is RedisServerException or OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            _probes.TryRemove(key, out _);
+        }
     }
 
-#pragma warning disable CS0618 // IsSlave is IsReplica in StackExchange.Redis 2.x; 1.2.6 only has IsSlave.
-    private static bool IsMaster(IServer server) => !server.IsSlave;
-
-    private static bool IsSlotOwner(ClusterNode node) => !node.IsSlave && node.Slots.Count > 0;
-#pragma warning restore CS0618
-
-    private async Task SubscribePendingAsync()
+    /// <summary>The probe key of the first bucket whose slot <paramref name="endpoint"/> serves (any bucket on a
+    /// standalone Redis), or null when it serves none of them.</summary>
+    private RedisKey? ProbeKeyOn(EndPoint endpoint)
     {
-        if (Volatile.Read(ref _subscribedPending) != 0)
+        var redis = _manager.Redis;
+        foreach (var bucket in SessionKeys.AllBuckets())
+        {
+            var key = _manager.Keys.Probe(bucket);
+            try
+            {
+                if (Equals(redis.GetServer(key).EndPoint, endpoint))
+                {
+                    return key;
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                return null; // no connection serves that slot right now
+            }
+        }
+        return null;
+    }
+
+    /// <summary>CONFIG SET notify-keyspace-events, adding "Ex", over a short-lived admin connection to that primary
+    /// alone (the application's own connection need not allow admin commands).</summary>
+    private async Task<bool> TurnOnAsync(EndPoint endpoint, string name)
+    {
+        var options = ConfigurationOptions.Parse(_manager.Redis.Configuration);
+        options.EndPoints.Clear();
+        options.EndPoints.Add(endpoint);
+        options.AllowAdmin = true;
+        options.AbortOnConnectFail = false;
+        options.ClientName = "redis-sessions-config";
+        // Talk to that node alone, even on a cluster (CLUSTER is what makes the client follow the topology).
+        options.CommandMap = CommandMap.Create(new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "CLUSTER" }, available: false);
+        try
+        {
+            using var admin = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+            var server = admin.GetServer(endpoint);
+            var config = await server.ConfigGetAsync("notify-keyspace-events").ConfigureAwait(false);
+            var flags = config.Length > 0 ? config[0].Value ?? string.Empty : string.Empty;
+            var wanted = WithExpiredEvents(flags);
+            await server.ConfigSetAsync("notify-keyspace-events", wanted).ConfigureAwait(false);
+            Log.NotificationsTurnedOn(_manager.Logger, name, flags, wanted);
+            return true;
+        }
+        catch (Exception ex) when (ex is RedisException or RedisServerException || RedisConnector.IsUnavailable(ex))
+        {
+            Log.NotificationsNotSet(_manager.Logger, name, ex.Message);
+            return false;
+        }
+    }
+
+    private void OnExpired(RedisChannel channel, RedisValue message)
+    {
+        if (!KeyNotification.TryParse(channel, message, out var notification))
         {
             return;
         }
-        // Ordinary pub/sub is broadcast to every node of a cluster: the shared connection is enough.
-        await _manager.Redis.GetSubscriber().SubscribeAsync(_manager.Keys.PendingChannel, _pendingHandler).ConfigureAwait(false);
-        Volatile.Write(ref _subscribedPending, 1);
+        var key = (string?)notification.GetKey() ?? string.Empty;
+        if (_probes.TryGetValue(key, out var probe))
+        {
+            probe.TrySetResult();
+        }
+        else if (_manager.Keys.TryParseDueKey(key, out var bucket))
+        {
+            _onExpiredDue(bucket);
+        }
     }
 
     private void OnPendingMessage(RedisChannel channel, RedisValue message)
@@ -162,117 +241,65 @@ internal sealed partial class ExpiryNotificationListener : IAsyncDisposable
         }
     }
 
-    private async Task<bool> ConnectAsync(string name, EndPoint endpoint)
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        var options = ConfigurationOptions.Parse(_manager.Redis.Configuration);
-        options.EndPoints.Clear();
-        options.EndPoints.Add(endpoint);
-        options.AbortOnConnectFail = false;
-        options.ClientName = "redis-sessions-listener";
-        options.AllowAdmin = true; // CONFIG GET / SET notify-keyspace-events
-        options.CommandMap = CommandMap.Create(StandaloneOnly, available: false);
-        var connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
-        try
+        if (e.ConnectionType == ConnectionType.Subscription)
         {
-            var channel = new RedisChannel($"__keyevent@{_manager.Db.Database}__:expired", RedisChannel.PatternMode.Literal);
-            await connection.GetSubscriber().SubscribeAsync(channel, (eventChannel, key) =>
-            {
-                if (_manager.Keys.TryParseDueKey((string?)key ?? string.Empty, out var bucket))
-                {
-                    _onExpiredDue(bucket);
-                }
-            }).ConfigureAwait(false);
+            Log.MasterLost(_manager.Logger, Format(e.EndPoint), e.FailureType.ToString());
         }
-        catch
-        {
-            // The master is unreachable right now: the next refresh tries again.
-            connection.Dispose();
-            throw;
-        }
-        if (!_connections.TryAdd(name, connection))
-        {
-            connection.Dispose();
-            return false;
-        }
-        connection.ConnectionFailed += (_, e) =>
-        {
-            if (e.ConnectionType == ConnectionType.Subscription)
-            {
-                Log.MasterLost(_manager.Logger, name, e.FailureType.ToString());
-                _onLost();
-            }
-        };
-        connection.ConnectionRestored += (_, e) =>
-        {
-            if (e.ConnectionType == ConnectionType.Subscription)
-            {
-                Log.MasterBack(_manager.Logger, name);
-                _onGap(name);
-            }
-            // A restarted Redis forgot a CONFIG SET. The check goes over the interactive connection, which may come
-            // back after the subscription one: check on either, and retry while the server is still unreachable.
-            _ = CheckNotificationsUntilReadAsync(connection, endpoint, name);
-        };
-        await CheckNotificationsAsync(connection, endpoint, name).ConfigureAwait(false);
-        return true;
     }
 
-    private async Task CheckNotificationsUntilReadAsync(ConnectionMultiplexer connection, EndPoint endpoint, string name)
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        for (var attempt = 0; attempt < 40 && _connections.TryGetValue(name, out var current) && current == connection; attempt++)
+        if (e.ConnectionType != ConnectionType.Subscription || _disposed.IsCancellationRequested)
         {
-            if (await CheckNotificationsAsync(connection, endpoint, name, logFailure: attempt == 0).ConfigureAwait(false))
+            return;
+        }
+        var name = Format(e.EndPoint);
+        Log.MasterBack(_manager.Logger, name);
+        _onGap(name);
+        // A restarted Redis forgot a CONFIG SET: check again, retrying while the server is still loading.
+        _publishing.TryRemove(name, out _);
+        _ = RecheckAsync(e.EndPoint);
+    }
+
+    private void OnConfigurationChanged(object? sender, EndPointEventArgs e)
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+        // A new primary (a promoted replica, a resharded cluster) may have expired keys before it was subscribed.
+        _onGap(Format(e.EndPoint));
+        _ = RecheckAsync(null);
+    }
+
+    /// <summary>Re-checks the primaries once <paramref name="endpoint"/> (when given) serves as a primary again.</summary>
+    private async Task RecheckAsync(EndPoint? endpoint)
+    {
+        for (var attempt = 0; attempt < 40 && !_disposed.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                if (endpoint is null || _manager.Redis.GetServer(endpoint) is { IsConnected: true, IsReplica: false })
+                {
+                    await CheckPrimariesAsync().ConfigureAwait(false);
+                    return;
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(250), _disposed.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
             {
                 return;
             }
-            await Task.Delay(TimeSpan.FromMilliseconds(250)).ConfigureAwait(false);
+#pragma warning disable CA1031 // A background re-check: a failure only delays the warning or the CONFIG SET.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250)).ConfigureAwait(false);
+            }
         }
     }
-
-    /// <summary>Warns when the master does not publish expired events (and, when allowed, turns them on). False when
-    /// the setting could not be read (the server is unreachable or refused CONFIG GET).</summary>
-    private async Task<bool> CheckNotificationsAsync(ConnectionMultiplexer connection, EndPoint endpoint, string name, bool logFailure = true)
-    {
-        try
-        {
-            var server = connection.GetServer(endpoint);
-            var config = await server.ConfigGetAsync("notify-keyspace-events").ConfigureAwait(false);
-            var flags = config.Length > 0 ? config[0].Value ?? string.Empty : string.Empty;
-            if (PublishesExpiredEvents(flags))
-            {
-                return true;
-            }
-            if (!_manager.Settings.ConfigureKeyspaceNotifications)
-            {
-                Log.NotificationsOff(_manager.Logger, name, flags);
-                return true;
-            }
-            var wanted = WithExpiredEvents(flags);
-            try
-            {
-                await server.ConfigSetAsync("notify-keyspace-events", wanted).ConfigureAwait(false);
-                Log.NotificationsTurnedOn(_manager.Logger, name, flags, wanted);
-            }
-            catch (RedisServerException ex)
-            {
-                Log.NotificationsNotSet(_manager.Logger, name, flags, ex.Message);
-            }
-            return true;
-        }
-        catch (Exception ex) when (ex is RedisServerException || RedisConnector.IsUnavailable(ex))
-        {
-            if (logFailure)
-            {
-                _manager.LogNotificationsUnknown(name, ex.Message);
-            }
-            return false;
-        }
-    }
-
-    /// <summary>True when <paramref name="flags"/> (a notify-keyspace-events value) publish expired events on the
-    /// keyevent channel: E plus x (or A, which includes x).</summary>
-    internal static bool PublishesExpiredEvents(string flags) =>
-        flags.Contains('E', StringComparison.Ordinal) && (flags.Contains('x', StringComparison.Ordinal) || flags.Contains('A', StringComparison.Ordinal));
 
     /// <summary><paramref name="flags"/> plus what expired events on the keyevent channel need, keeping the rest.</summary>
     internal static string WithExpiredEvents(string flags)
@@ -289,32 +316,37 @@ internal sealed partial class ExpiryNotificationListener : IAsyncDisposable
         return result;
     }
 
-    private static string Format(EndPoint endpoint) => endpoint switch
+    private static string Format(EndPoint? endpoint) => endpoint switch
     {
         IPEndPoint ip => $"{ip.Address}:{ip.Port}",
         DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        null => "?",
         _ => endpoint.ToString() ?? "?",
     };
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var name in _connections.Keys)
+        if (_disposed.IsCancellationRequested)
         {
-            if (_connections.TryRemove(name, out var connection))
-            {
-                await connection.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
-                connection.Dispose();
-            }
+            return;
         }
-        if (Interlocked.Exchange(ref _subscribedPending, 0) != 0)
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        var redis = _manager.Redis;
+        if (Interlocked.Exchange(ref _started, 0) != 0)
         {
-            try
-            {
-                await _manager.Redis.GetSubscriber().UnsubscribeAsync(_manager.Keys.PendingChannel, _pendingHandler).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (RedisConnector.IsUnavailable(ex))
-            {
-            }
+            redis.ConnectionRestored -= OnConnectionRestored;
+            redis.ConnectionFailed -= OnConnectionFailed;
+            redis.ConfigurationChanged -= OnConfigurationChanged;
         }
+        try
+        {
+            var subscriber = redis.GetSubscriber();
+            await subscriber.UnsubscribeAsync(_expiredChannel, _expiredHandler).ConfigureAwait(false);
+            await subscriber.UnsubscribeAsync(_manager.Keys.PendingChannel, _pendingHandler).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisConnector.IsUnavailable(ex) || ex is ObjectDisposedException)
+        {
+        }
+        _disposed.Dispose();
     }
 }

@@ -165,6 +165,9 @@ internal sealed class SessionKeys
 
     public RedisKey Due(string bucket) => BucketBase(bucket) + "due";
 
+    /// <summary>A key the expiry listener writes with a 1 ms TTL to check that a primary publishes expired events.</summary>
+    public RedisKey Probe(string bucket) => BucketBase(bucket) + "probe";
+
     public RedisKey Count(string bucket) => BucketBase(bucket) + "count";
 
     public RedisKey Pending(string bucket) => BucketBase(bucket) + "pending";
@@ -179,7 +182,7 @@ internal sealed class SessionKeys
     public RedisKey Heartbeat(string node) => _prefix + ":heartbeat:" + node;
 
     /// <summary>Channel on which scripts announce terminations left for another process to handle.</summary>
-    public RedisChannel PendingChannel => new(_prefix + ":pending", RedisChannel.PatternMode.Literal);
+    public RedisChannel PendingChannel => RedisChannel.Literal(_prefix + ":pending");
 
     /// <summary>Parses the bucket out of a bucket base (<c>rs:{1a3}:</c>), as announced on the pending channel.</summary>
     public static bool TryParseBucketBase(string text, out string bucket)

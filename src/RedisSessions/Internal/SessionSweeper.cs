@@ -27,7 +27,6 @@ internal sealed partial class SessionSweeper
     private const int WorkerCount = 32;
     private static readonly TimeSpan RedisTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan TopologyInterval = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan DegradedTopologyInterval = TimeSpan.FromSeconds(2);
     private readonly SessionManager _manager;
     private readonly Channel<string> _requests = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
     private readonly ConcurrentDictionary<string, byte> _queued = new(StringComparer.Ordinal);
@@ -54,7 +53,7 @@ internal sealed partial class SessionSweeper
 
     public bool IsRunning => _loop is { IsCompleted: false };
 
-    /// <summary>The masters the expiry listener is subscribed to (empty when it does not run).</summary>
+    /// <summary>The primaries whose expired events were seen to arrive (empty when the listener does not run).</summary>
     public IReadOnlyCollection<string> ListenedEndpoints => _listener?.Endpoints ?? [];
 
     private SessionOptions Settings => _manager.Settings;
@@ -143,7 +142,7 @@ internal sealed partial class SessionSweeper
         var stop = _stop.Token;
         _manager.LogAutoCleanupStarted();
         var now = Stopwatch.GetTimestamp();
-        long nextFull = now, nextRefresh = now, nextTopology = now, nextHeartbeat = now, lastTopology = now;
+        long nextFull = now, nextRefresh = now, nextTopology = now, nextHeartbeat = now;
         var failures = 0;
         while (!stop.IsCancellationRequested)
         {
@@ -153,18 +152,13 @@ internal sealed partial class SessionSweeper
             {
                 if (Claiming)
                 {
-                    if (_listener?.Degraded == true)
+                    if (now >= nextTopology && _topology.IsCompleted)
                     {
-                        // A master's connection is down: follow a failover within seconds, not at the next refresh.
-                        nextTopology = Math.Min(nextTopology, lastTopology + Ticks(DegradedTopologyInterval));
-                    }
-                    if ((now >= nextTopology || _listener is null) && _topology.IsCompleted)
-                    {
-                        // In the background: connecting to a master that is down takes seconds, and must not hold
-                        // up the deadline schedule of the buckets on the other masters.
-                        lastTopology = now;
-                        nextTopology = now + Ticks(_listener?.Degraded == true ? DegradedTopologyInterval : TopologyInterval);
-                        _listener ??= new ExpiryNotificationListener(_manager, OnExpiredDue, RequestBucket, OnGap, Wake);
+                        // In the background: a probe waits up to two seconds for an event, and must not hold up the
+                        // deadline schedule. Until the listener has started, retry; afterwards re-check the primaries
+                        // that were not seen publishing expired events (none, normally: no command is sent then).
+                        nextTopology = now + Ticks(TopologyInterval);
+                        _listener ??= new ExpiryNotificationListener(_manager, OnExpiredDue, RequestBucket, OnGap);
                         _topology = RefreshListenerAsync(_listener);
                     }
                     if (now >= nextHeartbeat)
@@ -282,7 +276,7 @@ internal sealed partial class SessionSweeper
     {
         try
         {
-            await listener.RefreshAsync().WaitAsync(RedisTimeout, _stop.Token).ConfigureAwait(false);
+            await listener.StartAsync().WaitAsync(RedisTimeout, _stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {

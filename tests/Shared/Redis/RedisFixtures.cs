@@ -92,9 +92,7 @@ public abstract partial class RedisFixture : IAsyncLifetime
         foreach (var endpoint in Connection.GetEndPoints())
         {
             var server = Connection.GetServer(endpoint);
-#pragma warning disable CS0618 // IsSlave is IsReplica in StackExchange.Redis 2.x.
-            if (!server.IsConnected || server.IsSlave)
-#pragma warning restore CS0618
+            if (!server.IsConnected || server.IsReplica)
             {
                 continue;
             }
