@@ -1,31 +1,33 @@
+using System.Text.RegularExpressions;
 using RedisSessions.Cli.Tests.Infrastructure;
-using RedisSessions.LocalRedis;
+using Testcontainers.Redis;
 using Xunit;
 
 namespace RedisSessions.Cli.Tests;
 
-/// <summary>doctor changes nothing, but these tests change the server's configuration, so each gets its own server.</summary>
+/// <summary>doctor changes nothing, but these tests change the server's configuration, so each gets its own server
+/// (a container with deploy/redis.conf, like the shared one).</summary>
 public sealed class DoctorTests
 {
-    private static Task<CliResult> DoctorAsync(RedisServerProcess server, params string[] arguments) =>
-        CliRunner.RunAsync(["doctor", .. arguments, "--redis", server.Endpoint, "--prefix", "doc"]);
+    private static Task<CliResult> DoctorAsync(RedisContainer server, params string[] arguments) =>
+        CliRunner.RunAsync(["doctor", .. arguments, "--redis", RedisContainers.Endpoint(server), "--prefix", "doc"]);
 
-    private static async Task ConfigSetAsync(RedisServerProcess server, string name, string value)
+    private static async Task ConfigSetAsync(RedisContainer server, string name, string value)
     {
-        var reply = await RedisTools.RunCliAsync("-p", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "config", "set", name, value);
-        Assert.Equal("OK", reply.Trim());
+        var reply = await server.ExecAsync(["redis-cli", "config", "set", name, value]);
+        Assert.Equal("OK", reply.Stdout.Trim());
     }
 
     [Fact]
     public async Task Doctor_passes_on_the_deploy_configuration()
     {
-        await using var server = await RedisServerProcess.StartAsync();
+        await using var server = await RedisContainers.StartAsync();
 
         var table = await DoctorAsync(server);
         var json = await DoctorAsync(server, "--json");
 
         Assert.True(table.ExitCode == 0, table.ToString());
-        Assert.Matches(@"OK\s+version\s+127\.0\.0\.1:\d+\s+Redis \d+\.\d+", table.Stdout);
+        Assert.Matches($@"OK\s+version\s+{Regex.Escape(RedisContainers.Endpoint(server))}\s+Redis \d+\.\d+", table.Stdout);
         Assert.Matches(@"OK\s+notify-keyspace-events", table.Stdout);
         Assert.Matches(@"OK\s+maxmemory-policy\s+\S+\s+noeviction", table.Stdout);
         Assert.Matches(@"OK\s+persistence\s+\S+\s+AOF on", table.Stdout);
@@ -43,7 +45,7 @@ public sealed class DoctorTests
     [Fact]
     public async Task Doctor_warns_and_exits_non_zero_on_an_evicting_policy_missing_notifications_or_no_persistence()
     {
-        await using var server = await RedisServerProcess.StartAsync();
+        await using var server = await RedisContainers.StartAsync();
         await ConfigSetAsync(server, "maxmemory-policy", "allkeys-lru");
         await ConfigSetAsync(server, "notify-keyspace-events", "");
         await ConfigSetAsync(server, "appendonly", "no");
@@ -73,8 +75,8 @@ public sealed class DoctorTests
     [Fact]
     public async Task Doctor_lists_listener_heartbeats_and_warns_about_terminations_nobody_runs()
     {
-        await using var server = await RedisServerProcess.StartAsync();
-        using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(server.Endpoint);
+        await using var server = await RedisContainers.StartAsync();
+        using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(RedisContainers.Endpoint(server));
         await using (var manager = new SessionManager(connection, new SessionOptions { KeyPrefix = "doc", EnableAutoCleanup = false }))
         {
             var session = await manager.CreateSessionAsync("tom");

@@ -5,7 +5,9 @@ using Xunit;
 
 namespace RedisSessions.Tests;
 
-/// <summary>Redis going away and coming back, on a server of the test's own.</summary>
+/// <summary>Redis going away and coming back, on a server of the test's own: a local redis-server process, not a
+/// container like the shared fixture's, because the test stops the server and starts it again on the same port and
+/// directory (it reloads its AOF from disk); a restarted container would get a new published port.</summary>
 public sealed class AvailabilityTests
 {
     [Fact]

@@ -1,12 +1,13 @@
 using RedisSessions.LocalRedis;
 using StackExchange.Redis;
+using Testcontainers.Redis;
 using Xunit;
 
 namespace RedisSessions.Testing;
 
-/// <summary>A private Redis the tests of one collection share: one server or cluster for the whole collection, one
-/// connection for setting up and inspecting. Each test isolates itself with its own key prefix, so tests run in
-/// parallel. A Redis that can't start fails the tests: nothing is skipped. Linked as source by the test projects that
+/// <summary>A private Redis the tests of one collection share: one server (a container) or cluster (local processes)
+/// for the whole collection, one connection for setting up and inspecting. Each test isolates itself with its own key
+/// prefix, so tests run in parallel. A Redis that can't start fails the tests: nothing is skipped. Linked as source by the test projects that
 /// use it; each keeps its own collection definitions and may tune the connection in <see cref="ConfigureConnection"/>.</summary>
 public abstract partial class RedisFixture : IAsyncLifetime
 {
@@ -101,29 +102,40 @@ public abstract partial class RedisFixture : IAsyncLifetime
     }
 }
 
-/// <summary>One private standalone redis-server.</summary>
+/// <summary>One standalone Redis in a Docker container (<see cref="RedisContainers"/>: Testcontainers, configured
+/// with deploy/redis.conf). Without a Docker engine it fails, saying what to do. Tests that kill or restart the server
+/// and read its files on disk use <see cref="RedisServerProcess"/> of their own instead (AvailabilityTests).</summary>
 public sealed class StandaloneRedisFixture : RedisFixture
 {
-    private RedisServerProcess? _server;
+    private RedisContainer? _container;
 
     public override string Topology => "standalone";
 
-    public override string Configuration => _server!.Endpoint;
+    public override string Configuration => RedisContainers.Endpoint(Container);
 
-    public int Port => _server!.Port;
+    /// <summary>The host port the container's Redis is published on.</summary>
+    public int Port => RedisContainers.Port(Container);
 
-    protected override async Task StartServersAsync() => _server = await RedisServerProcess.StartAsync();
+    /// <summary>The running container (for <c>ExecAsync</c>, logs).</summary>
+    public RedisContainer Container => _container ?? throw new InvalidOperationException("Fixture not started.");
+
+    protected override async Task StartServersAsync() => _container = await RedisContainers.StartAsync();
 
     protected override async Task StopServersAsync()
     {
-        if (_server is not null)
+        if (_container is not null)
         {
-            await _server.DisposeAsync();
+            await _container.DisposeAsync();
         }
     }
 }
 
-/// <summary>A private Redis Cluster of 3 masters.</summary>
+/// <summary>A private Redis Cluster of 3 masters, as local redis-server processes on loopback ports (deploy/redis.conf,
+/// like the containers), not containers: a cluster node announces one address to clients and to the other nodes
+/// alike, and clients follow it on every MOVED redirect and in CLUSTER SLOTS. Behind Docker's bridge network the
+/// address published on 127.0.0.1 for the host is not one the peers can reach (inside a container 127.0.0.1 is the
+/// container itself), and the container addresses the peers use are not the host's way in. Host networking is not
+/// there on every developer's engine, and no image registry is reachable here for anything fancier.</summary>
 public sealed class ClusterRedisFixture : RedisFixture
 {
     private RedisClusterProcess? _cluster;
