@@ -579,6 +579,30 @@ public sealed partial class SessionManager : IAsyncDisposable
         };
     }
 
+    /// <summary>Why a session ended, while Redis still remembers it: until its termination has been handled and for
+    /// <see cref="SessionOptions.TerminationNoticePeriod"/> after that. Null when the id is unknown, malformed, still
+    /// live, or ended too long ago. Lets a web app tell a signed-out user why (another device, an operator, the
+    /// session limit, inactivity).</summary>
+    public async Task<TerminationReason?> FindTerminationReasonAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!SessionKeys.TryParseSessionId(sessionId, out var bucket))
+        {
+            return null;
+        }
+        var reason = await RunAsync("find-reason", () => Db.HashGetAsync(_keys.Ended(bucket, sessionId), "reason")).ConfigureAwait(false);
+        return reason.IsNullOrEmpty ? null : TerminationReasonNames.FromWire(reason);
+    }
+
+    /// <summary>A round trip to Redis (for health checks): how long it took.</summary>
+    /// <exception cref="SessionStoreUnavailableException">Redis can't be reached.</exception>
+    public async Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return await RunAsync("ping", () => Db.PingAsync()).ConfigureAwait(false);
+    }
+
     /// <summary>Registers a callback run once per ended session in the whole farm (on whichever process claims it),
     /// with the final snapshot and the reason. Dispose the result to unregister. A callback that throws is logged and
     /// does not stop the others. A process with no callbacks leaves terminations to processes that have some.</summary>

@@ -56,6 +56,11 @@ public sealed partial class SessionOptions
     /// Defaults to 1 day.</summary>
     public TimeSpan TerminatedSessionRetention { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>How long Redis remembers why a session ended after its termination was handled (a small marker:
+    /// ended, reason), so a web app can tell the user on their next request (<see cref="SessionManager.FindTerminationReasonAsync"/>).
+    /// <see cref="TimeSpan.Zero"/> keeps nothing. Defaults to 5 minutes.</summary>
+    public TimeSpan TerminationNoticePeriod { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>A process that claimed a termination has this long to run the callbacks before another process may
     /// retry it. Defaults to 30 seconds.</summary>
     public TimeSpan TerminationClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
