@@ -1,4 +1,4 @@
-using RedisSessions.Internal;
+using RedisSessions.Store;
 
 namespace RedisSessions;
 
@@ -9,51 +9,48 @@ public sealed class Session
     private readonly SessionManager? _manager;
     private SessionRecord _record;
 
-    internal Session(SessionManager? manager, SessionRecord record)
+    internal Session(SessionManager? manager, SessionRecord record, bool terminated = false)
     {
         _manager = manager;
         _record = record;
-        SessionId = record.SessionId;
-        UserId = record.UserId;
-        CreatedAt = record.CreatedAt;
-        Node = record.Node;
-        Apply(record);
+        IsTerminated = terminated || record.IsEnded;
     }
 
     /// <summary>The session id: 25 URL-safe characters, 128 bits of them from a CSPRNG.</summary>
-    public string SessionId { get; private set; }
+    public string SessionId => _record.SessionId;
 
     /// <summary>The user the session belongs to.</summary>
-    public string UserId { get; }
+    public string UserId => _record.UserId;
 
-    /// <summary>When the session was created.</summary>
-    public DateTimeOffset CreatedAt { get; }
+    /// <summary>When the session was created (Redis's clock).</summary>
+    public DateTimeOffset CreatedAt => DateTimeOffset.FromUnixTimeMilliseconds(_record.CreatedMs);
 
     /// <summary>The last recorded activity (see <see cref="SessionOptions.ActivityResolution"/>).</summary>
-    public DateTimeOffset LastActivity { get; private set; }
+    public DateTimeOffset LastActivity => DateTimeOffset.FromUnixTimeMilliseconds(_record.LastMs);
 
     /// <summary>When the session ends unless there is more activity: the earlier of <see cref="LastActivity"/> plus the
     /// inactivity timeout and the absolute deadline.</summary>
-    public DateTimeOffset ExpiresAt { get; private set; }
+    public DateTimeOffset ExpiresAt => DateTimeOffset.FromUnixTimeMilliseconds(_record.ExpiresMs);
 
     /// <summary>The absolute deadline, when <see cref="SessionOptions.AbsoluteTimeout"/> was set at creation.</summary>
-    public DateTimeOffset? AbsoluteExpiresAt { get; private set; }
+    public DateTimeOffset? AbsoluteExpiresAt => _record.AbsoluteMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(_record.AbsoluteMs) : null;
 
     /// <summary>The node (<see cref="SessionOptions.NodeName"/>) that created the session.</summary>
-    public string Node { get; }
+    public string Node => _record.Node;
 
     /// <summary>The session's data.</summary>
-    public IReadOnlyDictionary<string, string> Data { get; private set; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Data => _record.Data;
 
-    /// <summary>False once this object saw the session terminated, or once its expiry has passed.</summary>
-    public bool IsActive => !IsTerminated && ExpiresAt > Now;
+    /// <summary>False once this object saw the session terminated, or once its expiry has passed on Redis's clock (as
+    /// last seen by this process).</summary>
+    public bool IsActive => !IsTerminated && _record.ExpiresMs > NowMs;
 
     internal bool IsTerminated { get; private set; }
 
-    private DateTimeOffset Now => (_manager?.TimeProvider ?? TimeProvider.System).GetUtcNow();
+    private long NowMs => _manager?.RedisNowMs ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     /// <summary>Time since <see cref="LastActivity"/>.</summary>
-    public TimeSpan GetInactiveDuration() => Now - LastActivity;
+    public TimeSpan GetInactiveDuration() => TimeSpan.FromMilliseconds(Math.Max(0, NowMs - _record.LastMs));
 
     /// <summary>Whether the session has seen no activity for at least <paramref name="duration"/>.</summary>
     public bool IsInactiveFor(TimeSpan duration) => GetInactiveDuration() >= duration;
@@ -68,13 +65,13 @@ public sealed class Session
     /// <summary>Records activity now (sliding the expiry). False when the session is gone.</summary>
     public async Task<bool> UpdateActivityAsync(CancellationToken cancellationToken = default)
     {
-        var slide = await Manager.TouchAsync(SessionId, cancellationToken).ConfigureAwait(false);
-        if (slide is not { } s)
+        var answer = await Manager.TouchAsync(SessionId, UserId, cancellationToken).ConfigureAwait(false);
+        if (answer is not { } a)
         {
             IsTerminated = true;
             return false;
         }
-        Apply(_record.WithExpiry(s.ExpiryOffset, s.LastOffset));
+        _record = _record with { LastMs = a.LastMs, ExpiresMs = a.ExpiresMs };
         return true;
     }
 
@@ -83,37 +80,41 @@ public sealed class Session
     /// <exception cref="SessionDataTooLargeException">The data would exceed <see cref="SessionOptions.MaxDataBytes"/>.</exception>
     public async Task SetDataAsync(string key, string value, CancellationToken cancellationToken = default)
     {
-        var slide = await Manager.SetDataAsync(SessionId, key, value, cancellationToken).ConfigureAwait(false);
-        if (slide is not { } s)
+        SessionManager.CheckDataKey(key, nameof(key));
+        ArgumentNullException.ThrowIfNull(value);
+        Keys.Text.ThrowIfInvalidUtf16(value, nameof(value), "data value");
+        var answer = await Manager.ChangeDataAsync(SessionId, UserId, remove: false, [key, value], cancellationToken).ConfigureAwait(false);
+        if (answer is not { } a)
         {
             IsTerminated = true;
             throw new SessionException("The session has ended (expired or terminated); its data can't be changed.");
         }
         var data = new Dictionary<string, string>(Data, StringComparer.Ordinal) { [key] = value };
-        Apply(_record.WithExpiry(s.ExpiryOffset, s.LastOffset, data));
+        _record = _record with { LastMs = a.LastMs, ExpiresMs = a.ExpiresMs, Data = data };
     }
 
     /// <summary>Removes one data value in Redis (counts as activity). False when the key was absent.</summary>
     /// <exception cref="SessionException">The session is gone (expired or terminated).</exception>
     public async Task<bool> RemoveDataAsync(string key, CancellationToken cancellationToken = default)
     {
+        SessionManager.CheckDataKey(key, nameof(key));
         var had = Data.ContainsKey(key);
-        var slide = await Manager.RemoveDataAsync(SessionId, key, cancellationToken).ConfigureAwait(false);
-        if (slide is not { } s)
+        var answer = await Manager.ChangeDataAsync(SessionId, UserId, remove: true, [key], cancellationToken).ConfigureAwait(false);
+        if (answer is not { } a)
         {
             IsTerminated = true;
             throw new SessionException("The session has ended (expired or terminated); its data can't be changed.");
         }
         var data = new Dictionary<string, string>(Data, StringComparer.Ordinal);
         data.Remove(key);
-        Apply(_record.WithExpiry(s.ExpiryOffset, s.LastOffset, data));
+        _record = _record with { LastMs = a.LastMs, ExpiresMs = a.ExpiresMs, Data = data };
         return had;
     }
 
     /// <summary>Terminates the session (reason <see cref="TerminationReason.Terminated"/>). False when it was already gone.</summary>
     public async Task<bool> TerminateAsync(CancellationToken cancellationToken = default)
     {
-        var ended = await Manager.TerminateSessionAsync(SessionId, cancellationToken).ConfigureAwait(false);
+        var ended = await Manager.TerminateAsync(SessionId, UserId, TerminationReason.Terminated, cancellationToken).ConfigureAwait(false);
         IsTerminated = true;
         return ended;
     }
@@ -135,18 +136,4 @@ public sealed class Session
     public override string ToString() => $"Session {SessionId} (user {UserId}, expires {ExpiresAt:O})";
 
     private SessionManager Manager => _manager ?? throw new InvalidOperationException("This session snapshot is not attached to a SessionManager.");
-
-    internal void MarkTerminated() => IsTerminated = true;
-
-    /// <summary>Takes what Redis returned. A data write returns only the new expiry: its caller passes a record whose
-    /// data is what this snapshot had plus the change.</summary>
-    internal void Apply(SessionRecord record)
-    {
-        _record = record;
-        SessionId = record.SessionId;
-        LastActivity = record.LastActivity;
-        ExpiresAt = record.ExpiresAt;
-        AbsoluteExpiresAt = record.AbsoluteExpiresAt;
-        Data = record.Data;
-    }
 }

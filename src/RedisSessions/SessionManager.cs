@@ -1,31 +1,41 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using RedisSessions.Internal;
+using RedisSessions.Diagnostics;
+using RedisSessions.Expiry;
+using RedisSessions.Keys;
+using RedisSessions.Scripts;
+using RedisSessions.Store;
+using RedisSessions.Termination;
 using StackExchange.Redis;
 
 namespace RedisSessions;
 
 /// <summary>
 /// Creates, loads and ends sessions stored in Redis. Thread-safe; share one per process (it is what
-/// <c>AddRedisSessions</c> registers). Every write is one atomic Lua script whose keys share a hash slot, so it works
-/// the same on a standalone Redis and on Redis Cluster. With <see cref="SessionOptions.EnableAutoCleanup"/> it also
-/// runs the background sweep and expiry listener that end sessions whose time is up and run the termination
-/// callbacks, exactly once across every process sharing the Redis.
+/// <c>AddRedisSessions</c> registers). Every write is one atomic Lua script whose keys share a hash slot and are all
+/// declared, so it works the same on a standalone Redis and on Redis Cluster; every decision about time is made with
+/// Redis's clock. With <see cref="SessionOptions.EnableAutoCleanup"/> it also runs the background sweep and expiry
+/// listener that end sessions whose time is up, and runs the termination callbacks, exactly once across every process
+/// sharing the Redis.
 /// </summary>
+/// <remarks>The flow, folder by folder: <c>Keys/</c> names every key; <c>Scripts/</c> holds one Lua file per operation
+/// and its typed call; <c>Store/</c> runs the operations; <c>Expiry/</c> decides when each tag is swept (keyspace
+/// events, the deadline schedule, the full sweep); <c>Termination/</c> claims ended sessions under leases and runs the
+/// callbacks.</remarks>
 public sealed partial class SessionManager : IAsyncDisposable
 {
-    private readonly IConnectionMultiplexer _redis;
-    private readonly bool _ownsRedis;
+    private readonly RedisConnection _connection;
     private readonly SessionOptions _options;
-    private readonly SessionKeys _keys;
     private readonly ILogger _logger;
-    private readonly TerminationPipeline _terminations;
-    private readonly NodeRegistry _nodes;
-    private SessionSweeper? _sweeper;
-    private readonly SessionIdTracker? _ownSessions;
+    private readonly RedisClock _clock;
+    private readonly ScriptContext _scripts;
+    private readonly SessionStore _store;
+    private readonly TerminationDispatcher _terminations;
+    private readonly TagSweeper _sweeper;
+    private readonly OwnSessions? _ownSessions;
+    private BackgroundScheduler? _background;
     private long _created;
-    private readonly RedisValue _pendingChannel;
     private int _shutdown;
 
     /// <summary>Creates a manager over an existing connection (which it does not dispose).</summary>
@@ -35,36 +45,34 @@ public sealed partial class SessionManager : IAsyncDisposable
     {
     }
 
-    /// <summary>Creates a manager over an existing connection (which it does not dispose), with logging and a clock.</summary>
+    /// <summary>Creates a manager over an existing connection (which it does not dispose), with logging.
+    /// <paramref name="timeProvider"/> only paces the background work and is the clock of last resort for
+    /// <see cref="Session.IsActive"/> before Redis has answered once: every time a session's fate depends on comes
+    /// from Redis.</summary>
     public SessionManager(IConnectionMultiplexer redis, SessionOptions options, ILogger<SessionManager>? logger, TimeProvider? timeProvider = null)
-        : this(redis, options, (ILogger?)logger, timeProvider, ownsRedis: false)
-    {
-    }
-
-    private SessionManager(IConnectionMultiplexer redis, SessionOptions options, ILogger? logger, TimeProvider? timeProvider, bool ownsRedis)
-        : this(redis, options, logger, timeProvider, ownsRedis, startBackground: options?.EnableAutoCleanup ?? false)
+        : this(RedisConnection.Borrowed(redis ?? throw new ArgumentNullException(nameof(redis))), options, logger, timeProvider,
+            startBackground: options?.EnableAutoCleanup ?? false)
     {
     }
 
     /// <summary>The constructor behind every other. <paramref name="startBackground"/> false lets a host run the
-    /// background sweep as a hosted service instead (<see cref="StartAutoCleanup"/>).</summary>
-    internal SessionManager(IConnectionMultiplexer redis, SessionOptions options, ILogger? logger, TimeProvider? timeProvider, bool ownsRedis, bool startBackground)
+    /// background work as a hosted service instead (<see cref="StartAutoCleanup"/>).</summary>
+    internal SessionManager(RedisConnection connection, SessionOptions options, ILogger? logger, TimeProvider? timeProvider, bool startBackground)
     {
-        ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _redis = redis;
-        _ownsRedis = ownsRedis;
+        _connection = connection;
         _options = options.Clone();
-        _keys = new SessionKeys(_options.KeyPrefix);
         _logger = logger ?? NullLogger.Instance;
         TimeProvider = timeProvider ?? TimeProvider.System;
-        _terminations = new TerminationPipeline(this);
-        _nodes = new NodeRegistry(this);
-        _pendingChannel = (string)_keys.PendingChannel!;
+        _clock = new RedisClock(TimeProvider);
+        _scripts = new ScriptContext(new KeySchema(_options.KeyPrefix), _options);
+        _terminations = new TerminationDispatcher(connection, _scripts, _options, _clock, _logger, record => new Session(this, record, terminated: true));
+        _store = new SessionStore(connection, _scripts, _options, _clock, _terminations, _logger);
+        _sweeper = new TagSweeper(connection, _scripts, _clock, _logger);
         if (_options.TerminateOnShutdown)
         {
-            _ownSessions = new SessionIdTracker();
+            _ownSessions = new OwnSessions();
         }
         if (startBackground)
         {
@@ -72,13 +80,13 @@ public sealed partial class SessionManager : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the background sweep and expiry listener (once).</summary>
+    /// <summary>Starts the background sweep, schedule and expiry listener (once).</summary>
     internal void StartAutoCleanup()
     {
-        var sweeper = new SessionSweeper(this);
-        if (Interlocked.CompareExchange(ref _sweeper, sweeper, null) is null)
+        var background = new BackgroundScheduler(_connection, _scripts, _options, _clock, _logger, _sweeper, _terminations);
+        if (Interlocked.CompareExchange(ref _background, background, null) is null)
         {
-            sweeper.Start();
+            background.Start();
         }
     }
 
@@ -107,10 +115,10 @@ public sealed partial class SessionManager : IAsyncDisposable
     private static async Task<SessionManager> ConnectCoreAsync(string configuration, SessionOptions options, ILogger? logger, TimeProvider? timeProvider)
     {
         options.Validate();
-        var redis = await RedisConnector.ConnectAsync(configuration).ConfigureAwait(false);
+        var redis = await RedisErrors.ConnectAsync(configuration).ConfigureAwait(false);
         try
         {
-            return new SessionManager(redis, options, logger, timeProvider, ownsRedis: true);
+            return new SessionManager(RedisConnection.Owned(redis), options, logger, timeProvider, startBackground: options.EnableAutoCleanup);
         }
         catch
         {
@@ -119,183 +127,96 @@ public sealed partial class SessionManager : IAsyncDisposable
         }
     }
 
-    /// <summary>The clock the manager uses for every timestamp it writes.</summary>
+    /// <summary>The clock that paces the background work (not the one sessions live by: that is Redis's).</summary>
     public TimeProvider TimeProvider { get; }
 
     /// <summary>A copy of the options in force.</summary>
     public SessionOptions Options => _options.Clone();
 
     /// <summary>True while the background sweep runs (<see cref="SessionOptions.EnableAutoCleanup"/>).</summary>
-    public bool AutoCleanupRunning => _sweeper?.IsRunning ?? false;
+    public bool AutoCleanupRunning => _background?.IsRunning ?? false;
 
-    internal IConnectionMultiplexer Redis => _redis;
-    internal SessionKeys Keys => _keys;
-    internal ILogger Logger => _logger;
     internal SessionOptions Settings => _options;
-    internal IDatabase Db => _redis.GetDatabase();
-    internal TerminationPipeline Terminations => _terminations;
-    internal NodeRegistry Nodes => _nodes;
-    internal long NowMs => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+
+    internal ILogger Logger => _logger;
+
+    internal RedisConnection Connection => _connection;
+
+    internal ScriptContext Scripts => _scripts;
+
+    internal TerminationDispatcher Terminations => _terminations;
+
+    internal BackgroundScheduler? Background => _background;
+
+    /// <summary>Redis's clock as this process last saw it (Unix ms).</summary>
+    internal long RedisNowMs => _clock.NowMs;
 
     /// <summary>Creates a session for <paramref name="userId"/>, enforcing <see cref="SessionOptions.MaxSessionsPerUser"/>
-    /// inside Redis. Sessions of the user whose time is up are ended first (they never count); with
-    /// <see cref="SessionLimitPolicy.EvictOldest"/> the oldest live ones are terminated (reason
-    /// <see cref="TerminationReason.Evicted"/>) to make room, and their callbacks have run when this returns.</summary>
-    /// <exception cref="ArgumentException"><paramref name="userId"/> is null, empty or white space, or a data key is null.</exception>
+    /// inside Redis: sessions of the user whose time is up never count; with <see cref="SessionLimitPolicy.EvictOldest"/>
+    /// the least recently active live ones are terminated (reason <see cref="TerminationReason.Evicted"/>) to make room,
+    /// and their callbacks have run when this returns (if this process has callbacks).</summary>
+    /// <exception cref="ArgumentException"><paramref name="userId"/> is null, empty, white space, longer than 1,024
+    /// UTF-8 bytes or not valid UTF-16; or a data key or value is null or not valid UTF-16.</exception>
     /// <exception cref="SessionLimitExceededException">The user is at the limit and the policy is <see cref="SessionLimitPolicy.RejectNew"/>.</exception>
     /// <exception cref="SessionDataTooLargeException">The data is over <see cref="SessionOptions.MaxDataBytes"/>.</exception>
     /// <exception cref="SessionStoreUnavailableException">Redis can't be reached; nothing was written.</exception>
     public async Task<Session> CreateSessionAsync(string userId, IReadOnlyDictionary<string, string>? data = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(userId);
-        var values = DataArguments(data);
-        var dataSize = values.Sum(v => (long)System.Text.Encoding.UTF8.GetByteCount((string)v!));
-        if (dataSize > _options.MaxDataBytes)
-        {
-            throw new SessionDataTooLargeException(dataSize, _options.MaxDataBytes);
-        }
+        UserIds.Validate(userId, nameof(userId));
+        var values = DataArguments(data, nameof(data));
+        CheckSize(values);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfShutDown();
         var started = Stopwatch.GetTimestamp();
-
-        var bucket = SessionKeys.BucketOf(userId);
-        var now = NowMs;
-        var absolute = _options.AbsoluteTimeout is { } abs ? (long)abs.TotalMilliseconds : 0;
-        var claimUntil = _terminations.ClaimUntil(now);
-        var nodeId = await _nodes.OwnIdAsync().ConfigureAwait(false);
-        for (var attempt = 0; ; attempt++)
+        SessionRecord record;
+        try
         {
-            var sessionId = SessionKeys.NewSessionId(bucket);
-            var args = new RedisValue[12 + values.Count];
-            args[0] = sessionId;
-            args[1] = userId;
-            args[2] = now;
-            args[3] = (long)_options.InactiveTimeout.TotalMilliseconds;
-            args[4] = absolute;
-            args[5] = _options.MaxSessionsPerUser;
-            args[6] = _options.LimitPolicy == SessionLimitPolicy.RejectNew ? "reject" : "evict";
-            args[7] = RetentionMs;
-            args[8] = _options.NodeName;
-            args[9] = claimUntil;
-            args[10] = _pendingChannel;
-            args[11] = nodeId;
-            values.CopyTo(args, 12);
-            var result = await RunAsync("create", () => SessionScripts.Create.EvaluateAsync(Db,
-                [_keys.Session(bucket, sessionId), _keys.Users(bucket), _keys.Expiry(bucket), _keys.Due(bucket), _keys.Pending(bucket),
-                 _keys.Count(bucket)], args)).ConfigureAwait(false);
-            var items = (RedisResult[])result!;
-            var status = (string)items[0]!;
-            if (status == "exists" && attempt < 3)
-            {
-                continue; // a 128-bit id collision: astronomically unlikely, but never overwrite
-            }
-            await _terminations.HandleSnapshotsAsync(bucket, items, 2, cancellationToken).ConfigureAwait(false);
-            if (status == "limit")
-            {
-                var live = (int)items[1];
-                SessionMetrics.Rejected.Add(1);
-                Log.SessionLimitReached(_logger, userId, live, _options.MaxSessionsPerUser);
-                throw new SessionLimitExceededException(userId, live, _options.MaxSessionsPerUser);
-            }
-            if (status != "ok")
-            {
-                throw new SessionException($"Could not create a session: unexpected script answer '{status}'.");
-            }
-            var expires = (long)items[1];
-            var record = new SessionRecord
-            {
-                SessionId = sessionId,
-                UserId = userId,
-                CreatedMs = now,
-                ExpiryOffset = expires - now,
-                AbsoluteOffset = absolute > 0 ? absolute : -1,
-                NodeId = nodeId,
-                CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(now),
-                LastActivity = DateTimeOffset.FromUnixTimeMilliseconds(now),
-                ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(expires),
-                AbsoluteExpiresAt = absolute > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(now + absolute) : null,
-                IdleTimeout = _options.InactiveTimeout,
-                Node = _options.NodeName,
-                Data = data is null ? new Dictionary<string, string>() : new Dictionary<string, string>(data, StringComparer.Ordinal),
-            };
-            Interlocked.Increment(ref _created);
-            if (_ownSessions is not null)
-            {
-                _ownSessions.Add(sessionId);
-                if (_ownSessions.TryStartPrune())
-                {
-                    _ = PruneOwnSessionsAsync(_ownSessions);
-                }
-            }
-            SessionMetrics.Created.Add(1);
-            Record("create", started);
-            Log.SessionCreated(_logger, sessionId, userId, _options.NodeName, record.ExpiresAt);
-            return new Session(this, record);
+            record = await RunAsync("create", () => _store.CreateAsync(userId, values, cancellationToken)).ConfigureAwait(false);
         }
+        catch (SessionLimitExceededException ex)
+        {
+            SessionMetrics.Rejected.Add(1);
+            Log.SessionLimitReached(_logger, userId, ex.ActiveSessions, ex.MaxSessionsPerUser);
+            throw;
+        }
+        Interlocked.Increment(ref _created);
+        if (_ownSessions is not null)
+        {
+            _ownSessions.Add(record.SessionId, userId);
+            if (_ownSessions.TryStartPrune())
+            {
+                _ = PruneOwnSessionsAsync(_ownSessions);
+            }
+        }
+        SessionMetrics.Created.Add(1);
+        Record("create", started);
+        Log.SessionCreated(_logger, record.SessionId, userId, _options.NodeName, DateTimeOffset.FromUnixTimeMilliseconds(record.ExpiresMs));
+        return new Session(this, record);
     }
 
     /// <summary>Loads a session for use: counts as activity (the expiry slides). Null when the id is unknown, malformed,
-    /// expired or terminated. A session whose time is up is never returned, even before Redis deletes anything.</summary>
+    /// expired or terminated. A session whose time is up on Redis's clock is never returned, even before any sweep.</summary>
     /// <exception cref="ArgumentException"><paramref name="sessionId"/> is null, empty or white space.</exception>
     public async Task<Session?> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!SessionKeys.TryParseSessionId(sessionId, out var bucket))
+        if (!SessionIds.TryParse(sessionId, out var tag))
         {
             return null;
         }
         var started = Stopwatch.GetTimestamp();
-        var resolution = (long)_options.EffectiveActivityResolution.TotalMilliseconds;
-        // One HGETALL. The expiry is written only when sliding it would move it by at least the resolution; then one
-        // small script re-checks and slides.
-        // The request path: no closure, no extra async layer.
-        HashEntry[] entries;
+        SessionRecord? record;
         try
         {
-            entries = await _redis.GetDatabase().HashGetAllAsync(_keys.Session(bucket, sessionId)).ConfigureAwait(false);
+            record = await _store.LoadForUseAsync(tag, sessionId, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (RedisConnector.IsUnavailable(ex))
+        catch (Exception ex) when (RedisErrors.IsUnavailable(ex))
         {
             throw Unavailable("get", ex);
         }
-        var record = SessionRecord.FromHash(sessionId, entries, _options.InactiveTimeout);
-        if (record is null)
-        {
-            return null;
-        }
-        var now = NowMs;
-        if (record.ExpiresMs > now && !SlideDue(record, now, resolution))
-        {
-            var resolving = _nodes.ResolveAsync(record);
-            if (!resolving.IsCompletedSuccessfully)
-            {
-                await resolving.ConfigureAwait(false);
-            }
-            Record("get", started);
-            return new Session(this, record);
-        }
-        var slid = await TouchCoreAsync(bucket, sessionId, resolution, cancellationToken).ConfigureAwait(false);
         Record("get", started);
-        if (slid is not { } s)
-        {
-            return null;
-        }
-        record = record.WithExpiry(s.ExpiryOffset, s.LastOffset);
-        await _nodes.ResolveAsync(record).ConfigureAwait(false);
-        return new Session(this, record);
-    }
-
-    /// <summary>Whether sliding the expiry now would move it by at least <paramref name="resolutionMs"/> (mirrors the
-    /// <c>slide</c> function of the scripts).</summary>
-    private bool SlideDue(SessionRecord record, long now, long resolutionMs)
-    {
-        var target = now + (long)_options.InactiveTimeout.TotalMilliseconds - record.CreatedMs;
-        if (record.AbsoluteOffset >= 0 && record.AbsoluteOffset < target)
-        {
-            target = record.AbsoluteOffset;
-        }
-        return target > record.ExpiryOffset && target - record.ExpiryOffset >= resolutionMs;
+        return record is null ? null : new Session(this, record);
     }
 
     /// <summary>Reads a session without counting it as activity (for admin tools). Null when unknown, expired or terminated.</summary>
@@ -303,145 +224,41 @@ public sealed partial class SessionManager : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!SessionKeys.TryParseSessionId(sessionId, out var bucket))
+        if (!SessionIds.TryParse(sessionId, out var tag))
         {
             return null;
         }
-        var entries = await RunAsync("peek", () => Db.HashGetAllAsync(_keys.Session(bucket, sessionId))).ConfigureAwait(false);
-        var record = SessionRecord.FromHash(sessionId, entries, _options.InactiveTimeout);
-        if (record is null || record.ExpiresMs <= NowMs)
-        {
-            return null;
-        }
-        await _nodes.ResolveAsync(record).ConfigureAwait(false);
-        return new Session(this, record);
+        var record = await RunAsync("peek", () => _store.PeekAsync(tag, sessionId)).ConfigureAwait(false);
+        return record is null ? null : new Session(this, record);
     }
 
     /// <summary>The user's live sessions, oldest first. Reads the user's index, never the keyspace; does not count as activity.</summary>
     public async Task<IReadOnlyList<Session>> GetUserSessionsAsync(string userId, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(userId);
+        UserIds.Validate(userId, nameof(userId));
         cancellationToken.ThrowIfCancellationRequested();
-        var now = NowMs;
-        var result = await RunAsync("list-user", () => SessionScripts.ListUser.EvaluateAsync(Db,
-            [_keys.Users(SessionKeys.BucketOf(userId))], [userId, now])).ConfigureAwait(false);
-        var items = (RedisResult[])result!;
-        var sessions = new List<Session>(items.Length / 2);
-        for (var i = 0; i + 1 < items.Length; i += 2)
-        {
-            var record = SessionRecord.FromResult((string)items[i]!, items[i + 1], _options.InactiveTimeout);
-            if (record is not null && record.UserId == userId && record.ExpiresMs > now)
-            {
-                await _nodes.ResolveAsync(record).ConfigureAwait(false);
-                sessions.Add(new Session(this, record));
-            }
-        }
-        // The index lists a user's sessions in creation order.
-        return sessions;
+        var records = await RunAsync("list-user", () => _store.ListUserAsync(userId)).ConfigureAwait(false);
+        return records.Select(r => new Session(this, r)).ToList();
     }
 
     /// <summary>Records activity now, sliding the expiry. False when the session is gone (a late call never brings an
     /// expired or terminated session back).</summary>
     public async Task<bool> UpdateSessionActivityAsync(string sessionId, CancellationToken cancellationToken = default) =>
-        await TouchAsync(sessionId, cancellationToken).ConfigureAwait(false) is not null;
-
-    internal async Task<Slide?> TouchAsync(string sessionId, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
-        cancellationToken.ThrowIfCancellationRequested();
-        if (!SessionKeys.TryParseSessionId(sessionId, out var bucket))
-        {
-            return null;
-        }
-        var started = Stopwatch.GetTimestamp();
-        var record = await TouchCoreAsync(bucket, sessionId, 0, cancellationToken).ConfigureAwait(false);
-        Record("touch", started);
-        return record;
-    }
-
-    private async Task<Slide?> TouchCoreAsync(string bucket, string sessionId, long resolutionMs, CancellationToken cancellationToken)
-    {
-        var now = NowMs;
-        var result = await RunAsync("touch", () => SessionScripts.Touch.EvaluateAsync(Db, [_keys.Session(bucket, sessionId)],
-            [sessionId, now, (long)_options.InactiveTimeout.TotalMilliseconds, RetentionMs, resolutionMs, _options.NodeName,
-             _terminations.ClaimUntil(now), _pendingChannel])).ConfigureAwait(false);
-        var slide = await ReadSlideAnswerAsync(bucket, sessionId, (RedisResult[])result!, cancellationToken).ConfigureAwait(false);
-        if (slide is not null)
-        {
-            Log.SessionRenewed(_logger, sessionId, slide.Value.ExpiresAt);
-        }
-        return slide;
-    }
-
-    /// <summary>Sets one data value (counts as activity). Null when the session is gone.</summary>
-    /// <exception cref="SessionDataTooLargeException">The data would exceed <see cref="SessionOptions.MaxDataBytes"/>; nothing was written.</exception>
-    internal Task<Slide?> SetDataAsync(string sessionId, string key, string value, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(value);
-        return ChangeDataAsync(sessionId, "set", [key, value], cancellationToken);
-    }
-
-    internal Task<Slide?> RemoveDataAsync(string sessionId, string key, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        return ChangeDataAsync(sessionId, "remove", [key], cancellationToken);
-    }
+        await TouchAsync(sessionId, null, cancellationToken).ConfigureAwait(false) is not null;
 
     /// <summary>Sets data values of a session in one atomic write (counts as activity). False when the session is gone.</summary>
     /// <exception cref="SessionDataTooLargeException">The data would exceed <see cref="SessionOptions.MaxDataBytes"/>; nothing was written.</exception>
     public async Task<bool> SetSessionDataAsync(string sessionId, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
-        var args = DataArguments(values);
-        return await ChangeDataAsync(sessionId, "set", [.. args], cancellationToken).ConfigureAwait(false) is not null;
-    }
-
-    private async Task<Slide?> ChangeDataAsync(string sessionId, string operation, RedisValue[] arguments, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
-        cancellationToken.ThrowIfCancellationRequested();
-        if (!SessionKeys.TryParseSessionId(sessionId, out var bucket))
+        var pairs = DataArguments(values, nameof(values));
+        var items = new List<string>(pairs.Count * 2);
+        foreach (var (key, value) in pairs)
         {
-            return null;
+            items.Add(key);
+            items.Add(value);
         }
-        var started = Stopwatch.GetTimestamp();
-        if (operation == "set")
-        {
-            long size = 0;
-            foreach (var value in arguments)
-            {
-                // Strings are counted, not encoded: the writer encodes them once, on the wire.
-                var text = (string?)value;
-                size += text is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(text);
-            }
-            if (size > _options.MaxDataBytes)
-            {
-                throw new SessionDataTooLargeException(size, _options.MaxDataBytes);
-            }
-        }
-        var now = NowMs;
-        var args = new RedisValue[10 + arguments.Length];
-        args[0] = sessionId;
-        args[1] = now;
-        args[2] = (long)_options.InactiveTimeout.TotalMilliseconds;
-        args[3] = RetentionMs;
-        args[4] = (long)_options.EffectiveActivityResolution.TotalMilliseconds;
-        args[5] = _options.NodeName;
-        args[6] = _terminations.ClaimUntil(now);
-        args[7] = _pendingChannel;
-        args[8] = _options.MaxDataBytes;
-        args[9] = operation;
-        arguments.CopyTo(args, 10);
-        var result = await RunAsync("set-data", () => SessionScripts.SetData.EvaluateAsync(Db, [_keys.Session(bucket, sessionId)], args)).ConfigureAwait(false);
-        var items = (RedisResult[])result!;
-        if ((string)items[0]! == "too_large")
-        {
-            throw new SessionDataTooLargeException((long)items[1], _options.MaxDataBytes);
-        }
-        var slide = await ReadSlideAnswerAsync(bucket, sessionId, items, cancellationToken).ConfigureAwait(false);
-        Record("set-data", started);
-        return slide;
+        return await ChangeDataAsync(sessionId, null, remove: false, items, cancellationToken).ConfigureAwait(false) is not null;
     }
 
     /// <summary>Terminates a session (reason <see cref="TerminationReason.Terminated"/>); the callbacks have run when this
@@ -450,31 +267,30 @@ public sealed partial class SessionManager : IAsyncDisposable
         TerminateSessionAsync(sessionId, TerminationReason.Terminated, cancellationToken);
 
     /// <summary>Terminates a session with a given reason (e.g. <see cref="TerminationReason.Admin"/> for tools).</summary>
-    public async Task<bool> TerminateSessionAsync(string sessionId, TerminationReason reason, CancellationToken cancellationToken = default)
+    public Task<bool> TerminateSessionAsync(string sessionId, TerminationReason reason, CancellationToken cancellationToken = default) =>
+        TerminateAsync(sessionId, null, reason, cancellationToken);
+
+    internal async Task<bool> TerminateAsync(string sessionId, string? userId, TerminationReason reason, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
+        _ = TerminationReasonNames.ToWire(reason);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!SessionKeys.TryParseSessionId(sessionId, out var bucket))
+        if (!SessionIds.TryParse(sessionId, out var tag))
         {
             return false;
         }
         var started = Stopwatch.GetTimestamp();
-        var now = NowMs;
-        var claimUntil = _terminations.ClaimUntil(now);
-        var result = await RunAsync("terminate", () => SessionScripts.Terminate.EvaluateAsync(Db,
-            [_keys.Session(bucket, sessionId), _keys.Users(bucket), _keys.Expiry(bucket), _keys.Pending(bucket), _keys.Ended(bucket, sessionId), _keys.Count(bucket)],
-            [sessionId, now, TerminationReasonNames.ToWire(reason), RetentionMs, _options.NodeName, claimUntil, _pendingChannel])).ConfigureAwait(false);
-        var items = (RedisResult[])result!;
-        if ((string)items[0]! == "gone")
+        var answer = await RunAsync("terminate", async () =>
+        {
+            var user = userId ?? await _store.UserOfAsync(tag, sessionId).ConfigureAwait(false);
+            return user is null ? SessionAnswer.Gone : await _store.EndAsync(tag, sessionId, UserKeys.For(_scripts.Keys, user), reason, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        Record("terminate", started);
+        if (answer.Outcome != SessionOutcome.Ok)
         {
             return false;
         }
-        _ownSessions?.Remove(sessionId);
-        if (items.Length > 1)
-        {
-            await _terminations.HandleSnapshotsAsync(bucket, items, 1, cancellationToken).ConfigureAwait(false);
-        }
-        Record("terminate", started);
+        _ownSessions?.Remove(sessionId, out _);
         return true;
     }
 
@@ -482,19 +298,17 @@ public sealed partial class SessionManager : IAsyncDisposable
     public Task<int> TerminateUserSessionsAsync(string userId, CancellationToken cancellationToken = default) =>
         TerminateUserSessionsAsync(userId, TerminationReason.Terminated, exceptSessionId: null, cancellationToken);
 
-    /// <summary>Terminates every session of a user but <paramref name="exceptSessionId"/> (when given), with a reason.</summary>
+    /// <summary>Terminates every session of a user but <paramref name="exceptSessionId"/> (when given), with a reason, in
+    /// batches of 200 (each batch's callbacks run before the next). Returns how many ended.</summary>
     public async Task<int> TerminateUserSessionsAsync(string userId, TerminationReason reason, string? exceptSessionId, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(userId);
+        UserIds.Validate(userId, nameof(userId));
+        _ = TerminationReasonNames.ToWire(reason);
         cancellationToken.ThrowIfCancellationRequested();
-        var bucket = SessionKeys.BucketOf(userId);
-        var now = NowMs;
-        var result = await RunAsync("terminate-user", () => SessionScripts.TerminateUser.EvaluateAsync(Db,
-            [_keys.Users(bucket), _keys.Expiry(bucket), _keys.Pending(bucket), _keys.Count(bucket)],
-            [userId, now, TerminationReasonNames.ToWire(reason), RetentionMs, _options.NodeName, _terminations.ClaimUntil(now), _pendingChannel, exceptSessionId ?? string.Empty])).ConfigureAwait(false);
-        var items = (RedisResult[])result!;
-        await _terminations.HandleSnapshotsAsync(bucket, items, 1, cancellationToken).ConfigureAwait(false);
-        return (int)items[0];
+        var started = Stopwatch.GetTimestamp();
+        var ended = await RunAsync("terminate-user", () => _store.EndUserAsync(userId, reason, exceptSessionId, cancellationToken)).ConfigureAwait(false);
+        Record("terminate-user", started);
+        return ended;
     }
 
     /// <summary>Gives a live session a new id — same user, data and index entry; the old id stops working at once. Call
@@ -504,73 +318,78 @@ public sealed partial class SessionManager : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!SessionKeys.TryParseSessionId(sessionId, out var bucket))
+        if (!SessionIds.TryParse(sessionId, out var tag))
         {
             throw new SessionException("The session does not exist (unknown id); it can't be rotated.");
         }
         var started = Stopwatch.GetTimestamp();
-        for (var attempt = 0; ; attempt++)
+        var (answer, record) = await RunAsync("rotate", async () =>
         {
-            var newId = SessionKeys.NewSessionId(bucket);
-            var now = NowMs;
-            var result = await RunAsync("rotate", () => SessionScripts.Rotate.EvaluateAsync(Db,
-                [_keys.Session(bucket, sessionId), _keys.Session(bucket, newId)],
-                [sessionId, newId, now, (long)_options.InactiveTimeout.TotalMilliseconds, RetentionMs, _options.NodeName, _terminations.ClaimUntil(now), _pendingChannel])).ConfigureAwait(false);
-            var items = (RedisResult[])result!;
-            if ((string)items[0]! == "exists" && attempt < 3)
-            {
-                continue;
-            }
-            var record = await ReadFieldsAnswerAsync(bucket, newId, items, cancellationToken).ConfigureAwait(false)
-                ?? throw new SessionException("The session has ended (expired or terminated); it can't be rotated.");
-            if (_ownSessions is not null && _ownSessions.Remove(sessionId))
-            {
-                _ownSessions.Add(newId);
-            }
-            Record("rotate", started);
-            Log.SessionRotated(_logger, sessionId, newId);
-            return new Session(this, record);
+            var user = await _store.UserOfAsync(tag, sessionId).ConfigureAwait(false);
+            return user is null ? (SessionAnswer.Gone, (SessionRecord?)null) : await _store.RotateAsync(tag, sessionId, UserKeys.For(_scripts.Keys, user), cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        if (answer.Outcome != SessionOutcome.Ok || record is null)
+        {
+            throw new SessionException("The session has ended (expired or terminated); it can't be rotated.");
         }
+        if (_ownSessions is not null && _ownSessions.Remove(sessionId, out var owner))
+        {
+            _ownSessions.Add(record.SessionId, owner!);
+        }
+        Record("rotate", started);
+        Log.SessionRotated(_logger, sessionId, record.SessionId);
+        return new Session(this, record);
     }
 
-    /// <summary>Sweeps every bucket now: ends the sessions whose time is up (even if Redis already deleted their keys'
-    /// timers) and runs callbacks for terminations nobody finished. Returns how many sessions this sweep ended.</summary>
+    /// <summary>Sweeps every tag now: ends the sessions whose time is up and, when this process has callbacks, runs
+    /// those of terminations nobody finished. Returns how many sessions this sweep ended.</summary>
     public async Task<int> CleanupInactiveSessionsAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfShutDown();
         var started = Stopwatch.GetTimestamp();
-        var (expired, handled) = await _terminations.SweepAllAsync(cancellationToken).ConfigureAwait(false);
+        var before = _terminations.Handled;
+        var ended = await RunAsync("cleanup", async () =>
+        {
+            var total = 0;
+            await Parallel.ForEachAsync(Tags.All, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (tag, ct) =>
+            {
+                Interlocked.Add(ref total, (await _sweeper.SweepAsync(tag, ct).ConfigureAwait(false)).Ended);
+                await ClaimAndRunReadyAsync(tag, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+            return total;
+        }).ConfigureAwait(false);
         var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        Log.SweepCompleted(_logger, expired, handled, elapsed);
+        Log.SweepCompleted(_logger, ended, (int)(_terminations.Handled - before), elapsed);
         Record("cleanup", started);
-        return expired;
+        return ended;
     }
 
-    /// <summary>Farm-wide figures (summed over the bucket indexes: 1,024 small reads, no keyspace scan) plus this
+    /// <summary>Claims the ready terminations of a tag (as many as there are free slots, until none is left) and
+    /// waits until their callbacks ran: an explicit cleanup returns with its work done.</summary>
+    private async Task ClaimAndRunReadyAsync(string tag, CancellationToken cancellationToken)
+    {
+        while (_terminations.HasCallbacks && await _terminations.ClaimReadyAsync(tag, cancellationToken).ConfigureAwait(false))
+        {
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+        while (_terminations.HeldCount > 0)
+        {
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Farm-wide figures (summed over the tags' indexes: 1,024 small reads, no keyspace scan) plus this
     /// process's counters.</summary>
     public async Task<SessionStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var now = NowMs;
-        var db = Db;
-        var tasks = SessionKeys.AllBuckets().Select(b => SessionScripts.BucketStats.EvaluateAsync(db,
-            [_keys.Expiry(b), _keys.Pending(b), _keys.Users(b), _keys.Count(b)], [now])).ToArray();
-        var results = await RunAsync("stats", () => Task.WhenAll(tasks)).ConfigureAwait(false);
-        long live = 0, overdue = 0, pending = 0, users = 0;
-        foreach (var result in results)
-        {
-            var items = (RedisResult[])result!;
-            live += (long)items[0];
-            overdue += (long)items[1];
-            pending += (long)items[2];
-            users += (long)items[3];
-        }
+        var figures = await RunAsync("stats", () => StatsReader.ReadAsync(_connection, _scripts, _clock)).ConfigureAwait(false);
         return new SessionStats
         {
-            TotalActiveSessions = live,
-            OverdueSessions = overdue,
-            PendingTerminations = pending,
-            UniqueUsers = users,
+            TotalActiveSessions = figures.Live,
+            OverdueSessions = figures.Overdue,
+            PendingTerminations = figures.Pending,
+            UniqueUsers = figures.Users,
             AutoCleanupRunning = AutoCleanupRunning,
             SessionsCreatedByThisNode = Interlocked.Read(ref _created),
             TerminationsHandledByThisNode = _terminations.Handled,
@@ -587,12 +406,12 @@ public sealed partial class SessionManager : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!SessionKeys.TryParseSessionId(sessionId, out var bucket))
+        if (!SessionIds.TryParse(sessionId, out var tag))
         {
             return null;
         }
-        var reason = await RunAsync("find-reason", () => Db.HashGetAsync(_keys.Ended(bucket, sessionId), "reason")).ConfigureAwait(false);
-        return reason.IsNullOrEmpty ? null : TerminationReasonNames.FromWire(reason);
+        var reason = await RunAsync("find-reason", () => _store.FindReasonAsync(tag, sessionId)).ConfigureAwait(false);
+        return reason is null ? null : TerminationReasonNames.FromWire(reason);
     }
 
     /// <summary>A round trip to Redis (for health checks): how long it took.</summary>
@@ -600,7 +419,7 @@ public sealed partial class SessionManager : IAsyncDisposable
     public async Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return await RunAsync("ping", () => Db.PingAsync()).ConfigureAwait(false);
+        return await RunAsync("ping", async () => await (await _connection.GetAsync().ConfigureAwait(false)).GetDatabase().PingAsync().ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     /// <summary>Registers a callback run once per ended session in the whole farm (on whichever process claims it),
@@ -612,7 +431,7 @@ public sealed partial class SessionManager : IAsyncDisposable
         return _terminations.Register(callback);
     }
 
-    /// <summary>Stops the background sweep, hands unfinished claimed terminations back to the farm, and with
+    /// <summary>Stops the background work, hands unfinished claimed terminations back to the farm, and with
     /// <see cref="SessionOptions.TerminateOnShutdown"/> terminates the sessions this node created (reason
     /// <see cref="TerminationReason.Shutdown"/>). Idempotent.</summary>
     public async Task ShutdownAsync(CancellationToken cancellationToken = default)
@@ -621,17 +440,13 @@ public sealed partial class SessionManager : IAsyncDisposable
         {
             return;
         }
-        if (_sweeper is not null)
-        {
-            await _sweeper.StopAsync(cancellationToken).ConfigureAwait(false);
-        }
         if (_ownSessions is not null)
         {
-            foreach (var sessionId in _ownSessions.Snapshot())
+            foreach (var (sessionId, userId) in _ownSessions.Snapshot())
             {
                 try
                 {
-                    await TerminateSessionAsync(sessionId, TerminationReason.Shutdown, cancellationToken).ConfigureAwait(false);
+                    await TerminateAsync(sessionId, userId, TerminationReason.Shutdown, cancellationToken).ConfigureAwait(false);
                 }
                 catch (SessionStoreUnavailableException)
                 {
@@ -639,33 +454,95 @@ public sealed partial class SessionManager : IAsyncDisposable
                 }
             }
         }
-        await _terminations.DrainAsync().ConfigureAwait(false);
-        Log.ShutDown(_logger, _options.NodeName);
-        if (_ownsRedis)
+        if (_background is not null)
         {
-            await _redis.CloseAsync(allowCommandsToComplete: true).ConfigureAwait(false);
-            _redis.Dispose();
+            await _background.StopAsync(cancellationToken).ConfigureAwait(false);
         }
+        else
+        {
+            await _terminations.DrainAsync(cancellationToken).ConfigureAwait(false);
+        }
+        Log.ShutDown(_logger, _options.NodeName);
+        await _connection.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc cref="ShutdownAsync"/>
     public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
 
-    internal long RetentionMs => (long)_options.TerminatedSessionRetention.TotalMilliseconds;
-
     /// <summary>Sessions this node still tracks for <see cref="SessionOptions.TerminateOnShutdown"/> (0 when off).</summary>
     internal int TrackedOwnSessions => _ownSessions?.Count ?? 0;
 
-    /// <summary>Forgets the tracked sessions that ended elsewhere (one pipelined EXISTS per id, in the background).</summary>
-    private async Task PruneOwnSessionsAsync(SessionIdTracker tracker)
+    /// <summary>Records activity (resolution 0: always writes). Null when the session is gone.</summary>
+    internal async Task<SessionAnswer?> TouchAsync(string sessionId, string? userId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!SessionIds.TryParse(sessionId, out var tag))
+        {
+            return null;
+        }
+        var started = Stopwatch.GetTimestamp();
+        var answer = await RunAsync("touch", async () =>
+        {
+            var user = userId ?? await _store.UserOfAsync(tag, sessionId).ConfigureAwait(false);
+            return user is null ? SessionAnswer.Gone : await _store.TouchAsync(tag, sessionId, UserKeys.For(_scripts.Keys, user), 0, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        Record("touch", started);
+        if (answer.Outcome != SessionOutcome.Ok)
+        {
+            return null;
+        }
+        Log.SessionRenewed(_logger, sessionId, DateTimeOffset.FromUnixTimeMilliseconds(answer.ExpiresMs));
+        return answer;
+    }
+
+    /// <summary>Sets (key, value pairs) or removes (keys) data values. Null when the session is gone.</summary>
+    /// <exception cref="SessionDataTooLargeException">The data would exceed <see cref="SessionOptions.MaxDataBytes"/>; nothing was written.</exception>
+    internal async Task<SessionAnswer?> ChangeDataAsync(string sessionId, string? userId, bool remove, IReadOnlyList<string> items, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!remove)
+        {
+            long size = 0;
+            foreach (var item in items)
+            {
+                size += System.Text.Encoding.UTF8.GetByteCount(item);
+            }
+            if (size > _options.MaxDataBytes)
+            {
+                throw new SessionDataTooLargeException(size, _options.MaxDataBytes);
+            }
+        }
+        if (!SessionIds.TryParse(sessionId, out var tag))
+        {
+            return null;
+        }
+        var started = Stopwatch.GetTimestamp();
+        var answer = await RunAsync("set-data", async () =>
+        {
+            var user = userId ?? await _store.UserOfAsync(tag, sessionId).ConfigureAwait(false);
+            return user is null ? SessionAnswer.Gone : await _store.ChangeDataAsync(tag, sessionId, UserKeys.For(_scripts.Keys, user), remove, items, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        Record("set-data", started);
+        return answer.Outcome switch
+        {
+            SessionOutcome.Ok => answer,
+            SessionOutcome.TooLarge => throw new SessionDataTooLargeException(answer.Size, _options.MaxDataBytes),
+            _ => null,
+        };
+    }
+
+    /// <summary>Forgets the tracked sessions that ended elsewhere (one pipelined read per id, in the background).</summary>
+    private async Task PruneOwnSessionsAsync(OwnSessions tracker)
     {
         try
         {
             await tracker.PruneAsync(async ids =>
             {
-                var db = Db;
-                var checks = ids.Select(id => SessionKeys.TryParseSessionId(id, out var bucket)
-                    ? db.KeyExistsAsync(_keys.Session(bucket, id)) : Task.FromResult(false)).ToArray();
+                var checks = ids.Select(id => SessionIds.TryParse(id, out var tag)
+                    ? _store.UserOfAsync(tag, id).ContinueWith(t => t.IsCompletedSuccessfully && t.Result is not null, TaskScheduler.Default)
+                    : Task.FromResult(false)).ToArray();
                 return await Task.WhenAll(checks).ConfigureAwait(false);
             }).ConfigureAwait(false);
         }
@@ -679,67 +556,48 @@ public sealed partial class SessionManager : IAsyncDisposable
 
     private void ThrowIfShutDown() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _shutdown) != 0, this);
 
-    /// <summary>The expiry offset and last activity offset (-1: derived) a slide left; see <see cref="SessionRecord"/>.</summary>
-    internal readonly record struct Slide(long ExpiryOffset, long LastOffset, long CreatedMs)
+    private void CheckSize(List<KeyValuePair<string, string>> values)
     {
-        public DateTimeOffset ExpiresAt => DateTimeOffset.FromUnixTimeMilliseconds(CreatedMs + ExpiryOffset);
-    }
-
-    /// <summary>Interprets {'ok', expiry offset, last offset} | {'gone'} | {'expired', snapshot?}.</summary>
-    private async Task<Slide?> ReadSlideAnswerAsync(string bucket, string sessionId, RedisResult[] items, CancellationToken cancellationToken)
-    {
-        var status = (string)items[0]!;
-        if (status == "ok")
+        long size = 0;
+        foreach (var (key, value) in values)
         {
-            return new Slide((long)items[1], (long)items[2], (long)items[3]);
+            size += System.Text.Encoding.UTF8.GetByteCount(key) + System.Text.Encoding.UTF8.GetByteCount(value);
         }
-        await ReadFieldsAnswerAsync(bucket, sessionId, items, cancellationToken).ConfigureAwait(false);
-        return null;
-    }
-
-    /// <summary>Interprets {'ok', fields} | {'gone'} | {'expired', snapshot?} | {'exists'}.</summary>
-    private async Task<SessionRecord?> ReadFieldsAnswerAsync(string bucket, string sessionId, RedisResult[] items, CancellationToken cancellationToken)
-    {
-        switch ((string)items[0]!)
+        if (size > _options.MaxDataBytes)
         {
-            case "ok":
-                var record = SessionRecord.FromResult(sessionId, items[1], _options.InactiveTimeout);
-                if (record is not null)
-                {
-                    await _nodes.ResolveAsync(record).ConfigureAwait(false);
-                }
-                return record;
-            case "expired":
-                await _terminations.HandleSnapshotsAsync(bucket, items, 1, cancellationToken).ConfigureAwait(false);
-                return null;
-            case "gone":
-                return null;
-            default:
-                throw new SessionException($"A session id collision could not be resolved ('{(string)items[0]!}').");
+            throw new SessionDataTooLargeException(size, _options.MaxDataBytes);
         }
     }
 
-    private static List<RedisValue> DataArguments(IReadOnlyDictionary<string, string>? data)
+    /// <summary>Checks data pairs: keys and values non-null and valid UTF-16 (what Redis would store as U+FFFD would not
+    /// read back the same).</summary>
+    internal static List<KeyValuePair<string, string>> DataArguments(IReadOnlyDictionary<string, string>? data, string parameterName)
     {
-        var values = new List<RedisValue>();
+        var values = new List<KeyValuePair<string, string>>(data?.Count ?? 0);
         if (data is null)
         {
             return values;
         }
         foreach (var (key, value) in data)
         {
-            if (key is null)
-            {
-                throw new ArgumentException("Session data keys can't be null.", nameof(data));
-            }
+            CheckDataKey(key, parameterName);
             if (value is null)
             {
-                throw new ArgumentException($"Session data value for key '{Truncate(key)}' is null; store an empty string or leave the key out.", nameof(data));
+                throw new ArgumentException($"Session data value for key '{Truncate(key)}' is null; store an empty string or leave the key out.", parameterName);
             }
-            values.Add(key);
-            values.Add(value);
+            Keys.Text.ThrowIfInvalidUtf16(value, parameterName, $"data value for key '{Truncate(key)}'");
+            values.Add(new KeyValuePair<string, string>(key, value));
         }
         return values;
+    }
+
+    internal static void CheckDataKey(string? key, string parameterName)
+    {
+        if (key is null)
+        {
+            throw new ArgumentException("Session data keys can't be null.", parameterName);
+        }
+        Keys.Text.ThrowIfInvalidUtf16(key, parameterName, "data key");
     }
 
     private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
@@ -753,7 +611,7 @@ public sealed partial class SessionManager : IAsyncDisposable
         {
             return await action().ConfigureAwait(false);
         }
-        catch (Exception ex) when (RedisConnector.IsUnavailable(ex))
+        catch (Exception ex) when (RedisErrors.IsUnavailable(ex))
         {
             throw Unavailable(operation, ex);
         }

@@ -16,8 +16,8 @@ public sealed partial class SessionOptions
     public string? Configuration { get; set; }
 
     /// <summary>A session ends after this long without activity (sliding). Defaults to 30 minutes. Give every process of a
-    /// farm the same value: the process that records activity slides the expiry by its own setting (sessions store
-    /// their expiry, not their timeout, which keeps every session hash smaller).</summary>
+    /// farm the same value: the process that records activity slides the expiry by its own setting (a session stores
+    /// its expiry, not its timeout).</summary>
     public TimeSpan InactiveTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>A session ends this long after its creation whatever its activity. Defaults to none.</summary>
@@ -47,13 +47,12 @@ public sealed partial class SessionOptions
     public int MaxDataBytes { get; set; } = 64 * 1024;
 
     /// <summary>Loading a session for use records activity at most once per this interval; reads in between are a plain
-    /// HGETALL. The expiry Redis enforces always matches the stored one (fields <c>c</c> + <c>e</c>). Defaults to 1% of
-    /// <see cref="InactiveTimeout"/> (18 s for 30 min); <see cref="TimeSpan.Zero"/> records every read.</summary>
+    /// HGETALL. The expiry stored in the session (field <c>expires</c>) is always the one Redis enforces. Defaults to
+    /// 1% of <see cref="InactiveTimeout"/> (18 s for 30 min); <see cref="TimeSpan.Zero"/> records every read.</summary>
     public TimeSpan? ActivityResolution { get; set; }
 
-    /// <summary>How long an ended session (its final snapshot, for termination handlers) and a session whose time is up
-    /// but which nobody has processed yet stay in Redis. Also how long a sweep may be late and still deliver the data.
-    /// Defaults to 1 day.</summary>
+    /// <summary>How long an ended session's snapshot (its data and why it ended) waits in Redis for a process with
+    /// termination callbacks to handle it. Defaults to 1 day.</summary>
     public TimeSpan TerminatedSessionRetention { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>How long Redis remembers why a session ended after its termination was handled (a small marker:
@@ -61,8 +60,14 @@ public sealed partial class SessionOptions
     /// <see cref="TimeSpan.Zero"/> keeps nothing. Defaults to 5 minutes.</summary>
     public TimeSpan TerminationNoticePeriod { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>A process that claimed a termination has this long to run the callbacks before another process may
-    /// retry it. Defaults to 30 seconds.</summary>
+    /// <summary>How long a session's hash outlives its expiry: the time a sweep has to end it and hand its data to the
+    /// handlers. Sweeps normally come within a second (the deadline schedule) or a <see cref="CleanupInterval"/>; a
+    /// session no sweep reaches in this time ends without a callback (counted as lost). Defaults to 10 minutes.</summary>
+    public TimeSpan ExpiredSessionGrace { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The lease on a claimed termination: the process running its callbacks renews it every third of this
+    /// while they run, so a slow handler is never run twice; a process that dies or freezes leaves it to run out, and
+    /// another process runs the termination again (<see cref="SessionTermination.Attempt"/> above 1). Defaults to 30 seconds.</summary>
     public TimeSpan TerminationClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Name recorded as the owning node of sessions this process creates. Defaults to
@@ -141,6 +146,18 @@ public sealed partial class SessionOptions
         if (TerminatedSessionRetention < TimeSpan.FromSeconds(1) || TerminatedSessionRetention > TimeSpan.FromDays(30))
         {
             yield return $"SessionOptions.TerminatedSessionRetention must be >= 1 second and <= 30 days (was {TerminatedSessionRetention}).";
+        }
+        if (ExpiredSessionGrace < TimeSpan.FromSeconds(1) || ExpiredSessionGrace > TimeSpan.FromDays(1))
+        {
+            yield return $"SessionOptions.ExpiredSessionGrace must be >= 1 second and <= 1 day (was {ExpiredSessionGrace}).";
+        }
+        if (ExpiredSessionGrace <= CleanupInterval)
+        {
+            yield return $"SessionOptions.ExpiredSessionGrace ({ExpiredSessionGrace}) must be longer than CleanupInterval ({CleanupInterval}): a session must still hold its data when the next full sweep comes.";
+        }
+        if (TerminationNoticePeriod < TimeSpan.Zero || TerminationNoticePeriod > TimeSpan.FromDays(30))
+        {
+            yield return $"SessionOptions.TerminationNoticePeriod must be >= 0 and <= 30 days (was {TerminationNoticePeriod}).";
         }
         if (TerminationClaimTimeout < TimeSpan.FromMilliseconds(100) || TerminationClaimTimeout > TimeSpan.FromHours(1))
         {

@@ -19,6 +19,14 @@ public static class SessionTelemetry
     /// <summary>Histogram of operation durations in milliseconds, tagged <c>operation</c>.</summary>
     public const string OperationDuration = "redissessions.operation.duration";
 
+    /// <summary>Counter of sessions that ran out more than <see cref="SessionOptions.ExpiredSessionGrace"/> before any
+    /// sweep reached them: their data was gone, and no callback ran for them.</summary>
+    public const string SessionsLost = "redissessions.sessions.lost";
+
+    /// <summary>Counter of terminations this process held whose lease ran out before it was done (it was frozen or cut
+    /// off), so another process took them over.</summary>
+    public const string LeasesTakenOver = "redissessions.leases.taken_over";
+
     /// <summary>Counter of termination callbacks that threw.</summary>
     public const string CallbackFailures = "redissessions.callbacks.failed";
 }

@@ -9,7 +9,7 @@ public abstract class InputAndSchemaTests(RedisFixture redis) : SessionTestBase(
 {
     public static TheoryData<string> HostileUserIds => new()
     {
-        "{", "}", "{b}", "*", "user:with:colons", "with space", "line\nbreak", "emoji 😀🔥", new string('x', 10 * 1024), "a{1a3}b",
+        "{", "}", "{b}", "*", "user:with:colons", "with space", "line\nbreak", "emoji 😀🔥", new string('x', 1024), "a{1a3}b", "%41", "#abc", "\0nul",
     };
 
     [Theory]
@@ -25,13 +25,29 @@ public abstract class InputAndSchemaTests(RedisFixture redis) : SessionTestBase(
         Assert.Equal("v\r\n{x}", loaded.GetData("{k}*\n😀"));
         Assert.Equal([session.SessionId], (await manager.GetUserSessionsAsync(userId)).Select(s => s.SessionId));
 
-        // Every key but the farm-wide node registry is in the user's bucket.
-        var keys = (await Redis.KeysAsync(prefix)).Where(k => k != $"{prefix}:nodes").ToList();
-        Assert.All(keys, k => Assert.StartsWith($"{prefix}:{{{Bucket(session.SessionId)}}}:", k));
-        Assert.All(keys, k => Assert.True(k.Length < 200, $"key too long: {k.Length}"));
+        // Every key is in the user's tag, and no key is long whatever the id.
+        var keys = await Redis.KeysAsync(prefix);
+        Assert.All(keys, k => Assert.StartsWith($"{prefix}:{{{TestKeys.Tag(session.SessionId)}}}:", k));
+        Assert.All(keys, k => Assert.True(k.Length < 300, $"key too long: {k.Length}"));
 
         Assert.Equal(1, await manager.TerminateUserSessionsAsync(userId));
         Assert.Null(await manager.GetSessionAsync(session.SessionId));
+    }
+
+    [Fact]
+    public async Task User_ids_that_cannot_be_stored_faithfully_are_refused_with_an_error_naming_the_problem()
+    {
+        var prefix = NewPrefix();
+        await using var manager = NewManager(prefix);
+        var tooLong = await Assert.ThrowsAsync<ArgumentException>(() => manager.CreateSessionAsync(new string('x', 1025)));
+        Assert.Contains("1024", tooLong.Message);
+        // Two ids that differ only in a lone surrogate would both be stored as U+FFFD: the same user.
+        var surrogate = await Assert.ThrowsAsync<ArgumentException>(() => manager.CreateSessionAsync("mallory\uD800"));
+        Assert.Contains("surrogate", surrogate.Message);
+        var data = await Assert.ThrowsAsync<ArgumentException>(() => manager.CreateSessionAsync("mallory", new Dictionary<string, string> { ["k"] = "\uDC00" }));
+        Assert.Contains("data value", data.Message);
+        await Assert.ThrowsAsync<ArgumentException>(() => manager.CreateSessionAsync("mallory", new Dictionary<string, string> { ["\uD83D"] = "v" }));
+        Assert.Empty(await Redis.KeysAsync(prefix));
     }
 
     [Theory]
@@ -127,35 +143,60 @@ public abstract class InputAndSchemaTests(RedisFixture redis) : SessionTestBase(
     }
 
     [Fact]
-    public async Task Every_per_session_key_has_a_ttl_fields_are_plain_text_and_logout_leaves_no_index_entry()
+    public async Task The_keys_are_what_redis_cli_users_expect_and_logout_leaves_no_index_entry()
     {
         var prefix = NewPrefix();
         await using var manager = NewManager(prefix);
         var session = await manager.CreateSessionAsync("carol", new Dictionary<string, string> { ["theme"] = "dark" });
-        var bucketBase = $"{prefix}:{{{Bucket(session.SessionId)}}}:";
+        var tag = TestKeys.Tag(session.SessionId);
 
-        // Plain text anyone can read with redis-cli: u user, c created (Unix ms), e expiry (ms after c), n node id
-        // (named in {prefix}:nodes), data under a '.'.
-        var fields = (await Db.HashGetAllAsync(SessionKey(prefix, session.SessionId))).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
-        Assert.Equal("carol", fields["u"]);
-        Assert.Equal("dark", fields[".theme"]);
-        Assert.Equal(session.CreatedAt.ToUnixTimeMilliseconds().ToString(), fields["c"]);
-        Assert.Equal((session.ExpiresAt - session.CreatedAt).TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture), fields["e"]);
-        Assert.Equal(manager.Options.NodeName, (string?)await Db.HashGetAsync($"{prefix}:nodes", fields["n"]));
-        Assert.Equal(session.SessionId, (string?)await Db.HashGetAsync(bucketBase + "users", "carol"));
+        // A hash of plain text: times as Unix ms of Redis's clock, the node by name, data under "d:".
+        var fields = await FieldsAsync(prefix, session.SessionId);
+        Assert.Equal("carol", fields["user"]);
+        Assert.Equal("dark", fields["d:theme"]);
+        Assert.Equal(session.CreatedAt.ToUnixTimeMilliseconds().ToString(), fields["created"]);
+        Assert.Equal(session.CreatedAt.ToUnixTimeMilliseconds().ToString(), fields["last"]);
+        Assert.Equal(session.ExpiresAt.ToUnixTimeMilliseconds().ToString(), fields["expires"]);
+        Assert.Equal(manager.Options.NodeName, fields["node"]);
+        // One sorted set per user, the id readable in its name; the tag's due index lists the user by its earliest expiry.
+        var userKey = $"{prefix}:{{{tag}}}:user:carol";
+        Assert.Equal(session.ExpiresAt.ToUnixTimeMilliseconds(), (long)(await Db.SortedSetScoreAsync(userKey, session.SessionId))!.Value);
+        Assert.Equal(session.ExpiresAt.ToUnixTimeMilliseconds(), (long)(await Db.SortedSetScoreAsync($"{prefix}:{{{tag}}}:due", "carol"))!.Value);
+        // The session's hash lives until its expiry plus a grace period of minutes, not a day.
+        var ttl = (await Db.KeyTimeToLiveAsync(SessionKey(prefix, session.SessionId)))!.Value;
+        Assert.InRange(ttl, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(30) + manager.Options.ExpiredSessionGrace);
+        Assert.Equal(
+            new[] { SessionKey(prefix, session.SessionId), userKey, $"{prefix}:{{{tag}}}:due", $"{prefix}:{{{tag}}}:sessions", $"{prefix}:{{{tag}}}:wake" }.Order(),
+            (await Redis.KeysAsync(prefix)).Order());
 
-        // Only the bucket's shared structures (one entry per user) and the node registry live without a TTL.
-        var shared = new[] { bucketBase + "users", bucketBase + "expiry", bucketBase + "count", $"{prefix}:nodes" };
-        foreach (var key in await Redis.KeysAsync(prefix))
-        {
-            var ttl = await Db.KeyTimeToLiveAsync(key);
-            Assert.True(shared.Contains(key) || ttl is not null, $"{key} has no TTL");
-        }
-
+        // Logout with nobody to handle it: the snapshot waits for a handler; every index entry is gone.
         await session.TerminateAsync();
-        var left = await Redis.KeysAsync(prefix);
-        Assert.DoesNotContain(left, k => k.EndsWith(":expiry", StringComparison.Ordinal) || k.EndsWith(":users", StringComparison.Ordinal)
-            || k.EndsWith(":count", StringComparison.Ordinal) || k.Contains(":session:", StringComparison.Ordinal));
+        Assert.Equal(new[] { SessionKey(prefix, session.SessionId), $"{prefix}:{{{tag}}}:pending", $"{prefix}:{{{tag}}}:wake" }.Order(), (await Redis.KeysAsync(prefix)).Order());
+        var snapshot = await FieldsAsync(prefix, session.SessionId);
+        Assert.Equal("terminated", snapshot["reason"]);
+        Assert.Equal("0", snapshot["attempt"]);
+        Assert.Equal("dark", snapshot["d:theme"]);
+    }
+
+    [Fact]
+    public async Task Once_a_handler_has_run_only_a_short_lived_notice_of_why_the_session_ended_is_left()
+    {
+        var prefix = NewPrefix();
+        var recorder = new TerminationRecorder();
+        await using var manager = NewManager(prefix, o => o.TerminationNoticePeriod = TimeSpan.FromSeconds(30));
+        using var _ = manager.RegisterTerminationCallback(recorder.Record);
+        var session = await manager.CreateSessionAsync("noel", new Dictionary<string, string> { ["cart"] = "3 items" });
+        await session.TerminateAsync();
+
+        Assert.Equal("3 items", Assert.Single(recorder.Seen).Session.GetData("cart"));
+        // The notice, and the termination's line in the event stream: nothing else of the session or its user is left.
+        Assert.Equal(new[] { $"{prefix}:events", SessionKey(prefix, session.SessionId) }.Order(), (await Redis.KeysAsync(prefix)).Order());
+        Assert.Equal(new[] { "ended", "reason" }, (await FieldsAsync(prefix, session.SessionId)).Keys.Order());
+        Assert.InRange((await Db.KeyTimeToLiveAsync(SessionKey(prefix, session.SessionId)))!.Value, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30));
+        Assert.Equal(TerminationReason.Terminated, await manager.FindTerminationReasonAsync(session.SessionId));
+        Assert.Null(await manager.GetSessionAsync(session.SessionId));
+        Assert.False(await manager.UpdateSessionActivityAsync(session.SessionId));
+        Assert.Null(await manager.FindTerminationReasonAsync((await manager.CreateSessionAsync("noel")).SessionId)); // live: no reason
     }
 
     [Fact]

@@ -25,33 +25,54 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
         Assert.Equal(created.CreatedAt, loaded.CreatedAt);
         Assert.True(loaded.IsActive);
         Assert.Equal(TimeSpan.FromMinutes(30), created.ExpiresAt - created.CreatedAt);
+        Assert.Equal(serverA.Options.NodeName, loaded.Node);
+    }
+
+    [Fact]
+    public async Task Session_times_come_from_redis_whatever_the_app_node_clock_says()
+    {
+        var prefix = NewPrefix();
+        // The manager's own clock is 31 minutes fast: nothing it writes or decides follows it.
+        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromMinutes(30), new ShiftedClock(TimeSpan.FromMinutes(31)));
+        var before = await RedisNowAsync();
+        var session = await manager.CreateSessionAsync("zed");
+        var after = await RedisNowAsync();
+
+        Assert.InRange(session.CreatedAt.ToUnixTimeMilliseconds(), before, after);
+        Assert.True(session.IsActive);
+        Assert.NotNull(await manager.GetSessionAsync(session.SessionId));
+        Assert.Equal(0, await manager.CleanupInactiveSessionsAsync());
+        Assert.NotNull(await manager.PeekSessionAsync(session.SessionId));
     }
 
     [Fact]
     public async Task Loading_for_use_slides_the_expiry_and_peeking_does_not()
     {
         var prefix = NewPrefix();
-        var clock = new ManualClock();
-        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromMinutes(10), clock);
+        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromSeconds(3));
         var session = await manager.CreateSessionAsync("bob");
 
-        clock.Advance(TimeSpan.FromMinutes(4));
+        await WaitForRedisTimeAsync(session.CreatedAt.AddMilliseconds(1200));
         var peeked = await manager.PeekSessionAsync(session.SessionId);
         Assert.Equal(session.ExpiresAt, peeked!.ExpiresAt);
 
+        var before = await RedisNowAsync();
         var used = await manager.GetSessionAsync(session.SessionId);
-        Assert.Equal(clock.GetUtcNow().AddMinutes(10).ToUnixTimeMilliseconds(), used!.ExpiresAt.ToUnixTimeMilliseconds());
-        Assert.Equal(clock.GetUtcNow().ToUnixTimeMilliseconds(), used.LastActivity.ToUnixTimeMilliseconds());
+        var after = await RedisNowAsync();
+        Assert.InRange(used!.LastActivity.ToUnixTimeMilliseconds(), before, after);
+        Assert.Equal(used.LastActivity.AddSeconds(3), used.ExpiresAt);
 
-        // Redis holds the same expiry: created + e in the hash, and the hash's TTL moved with it (expiry + retention).
-        var fields = (await Db.HashGetAllAsync(SessionKey(prefix, session.SessionId))).ToDictionary(f => (string)f.Name!, f => (string)f.Value!);
-        Assert.Equal(used.ExpiresAt.ToUnixTimeMilliseconds(), long.Parse(fields["c"]) + long.Parse(fields["e"]));
-        var ttl = await Db.KeyTimeToLiveAsync(SessionKey(prefix, session.SessionId));
-        var retention = manager.Options.TerminatedSessionRetention;
-        Assert.InRange(ttl!.Value, retention + TimeSpan.FromMinutes(13.5), retention + TimeSpan.FromMinutes(14.1)); // real clock is 4 min behind the manual one
+        // Redis holds the same times, as Unix ms, and the hash lives until the expiry plus the grace period.
+        var fields = await FieldsAsync(prefix, session.SessionId);
+        Assert.Equal(used.ExpiresAt.ToUnixTimeMilliseconds().ToString(), fields["expires"]);
+        Assert.Equal(used.LastActivity.ToUnixTimeMilliseconds().ToString(), fields["last"]);
+        Assert.Equal(session.CreatedAt.ToUnixTimeMilliseconds().ToString(), fields["created"]);
+        var expireTime = (long)await Db.ExecuteAsync("PEXPIRETIME", SessionKey(prefix, session.SessionId));
+        Assert.Equal((used.ExpiresAt + manager.Options.ExpiredSessionGrace).ToUnixTimeMilliseconds(), expireTime);
+        Assert.Equal(used.ExpiresAt.ToUnixTimeMilliseconds(), (long)(await Db.SortedSetScoreAsync(UserKey(prefix, session.SessionId, "bob"), session.SessionId))!.Value);
 
-        // Still alive 9 minutes after the last use, 14 after creation: the expiry slid.
-        clock.Advance(TimeSpan.FromMinutes(9));
+        // Alive past the first deadline: the expiry slid.
+        await WaitForRedisTimeAsync(session.ExpiresAt.AddMilliseconds(200));
         Assert.NotNull(await manager.GetSessionAsync(session.SessionId));
     }
 
@@ -59,58 +80,66 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
     public async Task Reads_within_the_activity_resolution_are_plain_reads_and_later_ones_slide()
     {
         var prefix = NewPrefix();
-        var clock = new ManualClock();
-        await using var manager = NewManager(prefix, o => { o.InactiveTimeout = TimeSpan.FromMinutes(30); o.ActivityResolution = TimeSpan.FromSeconds(18); }, clock);
+        await using var manager = NewManager(prefix, o => { o.InactiveTimeout = TimeSpan.FromMinutes(30); o.ActivityResolution = TimeSpan.FromSeconds(1); });
         var session = await manager.CreateSessionAsync("carol");
 
-        clock.Advance(TimeSpan.FromSeconds(10));
+        var scripts = await RedisTime.CommandCallsAsync(Redis.Connection, "evalsha");
         var early = await manager.GetSessionAsync(session.SessionId);
         Assert.Equal(session.ExpiresAt, early!.ExpiresAt);
+        Assert.Equal(scripts, await RedisTime.CommandCallsAsync(Redis.Connection, "evalsha")); // one HGETALL, no script
 
-        clock.Advance(TimeSpan.FromSeconds(10));
+        await WaitForRedisTimeAsync(session.CreatedAt.AddMilliseconds(1100));
         var later = await manager.GetSessionAsync(session.SessionId);
-        Assert.Equal(session.ExpiresAt.AddSeconds(20), later!.ExpiresAt);
+        Assert.True(later!.ExpiresAt >= session.ExpiresAt.AddMilliseconds(1100), $"{later.ExpiresAt:O} slid from {session.ExpiresAt:O}");
+        Assert.True(await RedisTime.CommandCallsAsync(Redis.Connection, "evalsha") > scripts);
     }
 
     [Fact]
     public async Task Expired_session_is_never_returned_and_no_late_write_brings_it_back()
     {
         var prefix = NewPrefix();
-        var clock = new ManualClock();
-        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromMinutes(5), clock);
+        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromMilliseconds(400));
         var session = await manager.CreateSessionAsync("dave", new Dictionary<string, string> { ["k"] = "v" });
 
-        clock.Advance(TimeSpan.FromMinutes(5));
+        await WaitForRedisTimeAsync(session.ExpiresAt);
 
-        // Redis still has the key (its TTL includes the retention for handlers); the session is over all the same.
+        // Redis still has the hash (it outlives the expiry by the grace period); the session is over all the same.
         Assert.True(await Db.KeyExistsAsync(SessionKey(prefix, session.SessionId)));
         Assert.Null(await manager.PeekSessionAsync(session.SessionId));
         Assert.False(await manager.UpdateSessionActivityAsync(session.SessionId));
         await Assert.ThrowsAsync<SessionException>(() => session.SetDataAsync("k", "late"));
+        Assert.False(await manager.SetSessionDataAsync(session.SessionId, new Dictionary<string, string> { ["k"] = "later" }));
         Assert.Null(await manager.GetSessionAsync(session.SessionId));
         Assert.False(session.IsActive);
         Assert.Empty(await manager.GetUserSessionsAsync("dave"));
-        Assert.False(await Db.KeyExistsAsync(SessionKey(prefix, session.SessionId)));
+        Assert.Equal(TerminationReason.Expired, await manager.FindTerminationReasonAsync(session.SessionId));
+
+        // What is left is the termination's snapshot, with the data as it was, out of every index.
+        var fields = await FieldsAsync(prefix, session.SessionId);
+        Assert.Equal("v", fields["d:k"]);
+        Assert.Equal("expired", fields["reason"]);
+        Assert.False(await Db.KeyExistsAsync(UserKey(prefix, session.SessionId, "dave")));
+        Assert.Null(await Db.SortedSetScoreAsync(TagKey(prefix, session.SessionId, "due"), "dave"));
     }
 
     [Fact]
     public async Task Absolute_timeout_ends_a_busy_session()
     {
         var prefix = NewPrefix();
-        var clock = new ManualClock();
         var recorder = new TerminationRecorder();
-        await using var manager = NewManager(prefix, o => { o.InactiveTimeout = TimeSpan.FromMinutes(10); o.AbsoluteTimeout = TimeSpan.FromMinutes(25); }, clock);
+        await using var manager = NewManager(prefix, o => { o.InactiveTimeout = TimeSpan.FromMilliseconds(800); o.AbsoluteTimeout = TimeSpan.FromMilliseconds(2000); });
         using var _ = manager.RegisterTerminationCallback(recorder.Record);
         var session = await manager.CreateSessionAsync("erin");
+        Assert.Equal(session.CreatedAt.AddMilliseconds(2000), session.AbsoluteExpiresAt);
 
-        for (var i = 0; i < 4; i++)
+        for (var step = 1; step <= 4; step++)
         {
-            clock.Advance(TimeSpan.FromMinutes(6));
-            Assert.True(await session.UpdateActivityAsync(), $"still alive after {(i + 1) * 6} min of activity");
+            await WaitForRedisTimeAsync(session.CreatedAt.AddMilliseconds(step * 400));
+            Assert.True(await session.UpdateActivityAsync(), $"still alive after {step * 400} ms of activity");
         }
-        Assert.Equal(session.CreatedAt.AddMinutes(25), session.ExpiresAt);
+        Assert.Equal(session.CreatedAt.AddMilliseconds(2000), session.ExpiresAt); // capped by the absolute deadline
 
-        clock.Advance(TimeSpan.FromMinutes(2)); // 26 min after creation, 2 min after the last activity
+        await WaitForRedisTimeAsync(session.CreatedAt.AddMilliseconds(2000));
         Assert.Null(await manager.GetSessionAsync(session.SessionId));
         var ended = Assert.Single(recorder.Seen);
         Assert.Equal(TerminationReason.AbsoluteTimeout, ended.Reason);
@@ -144,18 +173,16 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
     public async Task User_sessions_lists_only_live_sessions_of_that_user()
     {
         var prefix = NewPrefix();
-        var clock = new ManualClock();
-        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromMinutes(5), clock);
+        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromMilliseconds(1500));
         var old = await manager.CreateSessionAsync("gina");
-        clock.Advance(TimeSpan.FromMinutes(3));
+        await WaitForRedisTimeAsync(old.CreatedAt.AddMilliseconds(800));
         var fresh = await manager.CreateSessionAsync("gina");
         await manager.CreateSessionAsync("harry");
-        clock.Advance(TimeSpan.FromMinutes(3)); // old is past its time, fresh is not
+        await WaitForRedisTimeAsync(old.ExpiresAt); // old is past its time, fresh is not
 
         var listed = await manager.GetUserSessionsAsync("gina");
 
         Assert.Equal([fresh.SessionId], listed.Select(s => s.SessionId));
-        Assert.DoesNotContain(old.SessionId, listed.Select(s => s.SessionId));
     }
 
     [Fact]
@@ -184,13 +211,13 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
     public async Task Stats_count_live_sessions_and_users_across_the_store()
     {
         var prefix = NewPrefix();
-        var clock = new ManualClock();
-        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromMinutes(5), clock);
+        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromSeconds(1));
+        var latest = DateTimeOffset.MinValue;
         for (var user = 0; user < 7; user++)
         {
             for (var s = 0; s <= user % 3; s++)
             {
-                await manager.CreateSessionAsync($"user{user}");
+                latest = (await manager.CreateSessionAsync($"user{user}")).ExpiresAt;
             }
         }
         var stats = await manager.GetStatsAsync();
@@ -199,35 +226,36 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
         Assert.Equal(13, stats.SessionsCreatedByThisNode);
         Assert.False(stats.AutoCleanupRunning);
 
-        await manager.TerminateUserSessionsAsync("user2");
-        clock.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal(3, await manager.TerminateUserSessionsAsync("user2"));
+        await WaitForRedisTimeAsync(latest);
         var later = await manager.GetStatsAsync();
         Assert.Equal(0, later.TotalActiveSessions);
         Assert.Equal(10, later.OverdueSessions);
+        Assert.Equal(6, later.UniqueUsers);
         Assert.Equal(10, await manager.CleanupInactiveSessionsAsync());
         var swept = await manager.GetStatsAsync();
         Assert.Equal(0, swept.UniqueUsers);
         Assert.Equal(0, swept.OverdueSessions);
+        Assert.Equal(13, swept.PendingTerminations); // no process with callbacks has handled them yet
     }
 
     [Fact]
     public async Task A_sweep_past_a_session_s_first_deadline_keeps_it_when_it_slid_and_ends_it_at_the_real_one()
     {
         var prefix = NewPrefix();
-        var clock = new ManualClock();
         var recorder = new TerminationRecorder();
-        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromMinutes(5), clock);
+        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromMilliseconds(1500));
         using var _ = manager.RegisterTerminationCallback(recorder.Record);
         var session = await manager.CreateSessionAsync("walt");
 
-        clock.Advance(TimeSpan.FromMinutes(4));
-        Assert.NotNull(await manager.GetSessionAsync(session.SessionId)); // slides to minute 9
-        clock.Advance(TimeSpan.FromMinutes(2)); // minute 6: past the first deadline, not the real one
+        await WaitForRedisTimeAsync(session.CreatedAt.AddMilliseconds(1000));
+        var slid = await manager.GetSessionAsync(session.SessionId); // slides to about 2.5 s
+        await WaitForRedisTimeAsync(session.ExpiresAt.AddMilliseconds(100)); // past the first deadline, not the real one
         Assert.Equal(0, await manager.CleanupInactiveSessionsAsync());
         Assert.NotNull(await manager.PeekSessionAsync(session.SessionId));
         Assert.Empty(recorder.Seen);
 
-        clock.Advance(TimeSpan.FromMinutes(3)); // minute 9
+        await WaitForRedisTimeAsync(slid!.ExpiresAt);
         Assert.Equal(1, await manager.CleanupInactiveSessionsAsync());
         Assert.Equal(TerminationReason.Expired, Assert.Single(recorder.Seen).Reason);
         Assert.Null(await manager.PeekSessionAsync(session.SessionId));
@@ -239,7 +267,7 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
         var prefix = NewPrefix();
         await using var manager = NewManager(prefix);
         var session = await manager.CreateSessionAsync("yuri");
-        await Db.HashDeleteAsync($"{prefix}:{{{Bucket(session.SessionId)}}}:users", "yuri");
+        await Db.SortedSetRemoveAsync(UserKey(prefix, session.SessionId, "yuri"), session.SessionId);
         Assert.Empty(await manager.GetUserSessionsAsync("yuri"));
 
         var rotated = await manager.RotateSessionIdAsync(session.SessionId);

@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RedisSessions;
-using RedisSessions.Internal;
+using RedisSessions.Hosting;
+using RedisSessions.Store;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -14,10 +16,13 @@ public static class RedisSessionsServiceCollectionExtensions
     /// <summary>
     /// Registers a singleton <see cref="SessionManager"/>. Options bind from the <c>RedisSessions</c> configuration
     /// section (appsettings.json, <c>RedisSessions__KeyPrefix</c> environment variables, ...) and then
-    /// <paramref name="configure"/>; they are validated at start. The connection is the registered
-    /// <see cref="IConnectionMultiplexer"/> if there is one, else one made from <see cref="SessionOptions.Configuration"/>
-    /// (a Redis that is down at start does not break start-up). In a host, the background sweep and expiry listener
-    /// run as a hosted service: add it with <c>.AddTerminationListener()</c>.
+    /// <paramref name="configure"/>; they are validated at start.
+    /// <para>The connection: the <see cref="IConnectionMultiplexer"/> the application registered (its own, or Aspire's
+    /// <c>AddRedisClient</c>) when there is one; otherwise the manager opens its own from
+    /// <see cref="SessionOptions.Configuration"/> on first use, without blocking and without registering it for the
+    /// rest of the application. A Redis that is down at start does not break start-up.</para>
+    /// <para>In a host, the background sweep (<see cref="SessionOptions.EnableAutoCleanup"/>) runs as a hosted service;
+    /// add termination handlers with <c>.AddTerminationListener().AddTerminationHandler&lt;T&gt;()</c>.</para>
     /// </summary>
     public static IRedisSessionsBuilder AddRedisSessions(this IServiceCollection services, Action<SessionOptions>? configure = null)
     {
@@ -34,24 +39,18 @@ public static class RedisSessionsServiceCollectionExtensions
         }
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionOptions>, SessionOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IConnectionMultiplexer>(provider =>
+        services.TryAddSingleton(provider =>
         {
             var settings = provider.GetRequiredService<IOptions<SessionOptions>>().Value;
-            if (string.IsNullOrWhiteSpace(settings.Configuration))
-            {
-                throw new InvalidOperationException(
-                    "RedisSessions:Configuration is not set: set it in appsettings.json, as the environment variable RedisSessions__Configuration, or register an IConnectionMultiplexer.");
-            }
-            return RedisConnector.ConnectAsync(settings.Configuration).GetAwaiter().GetResult();
+            var connection = provider.GetService<IConnectionMultiplexer>() is { } registered
+                ? RedisConnection.Borrowed(registered)
+                : RedisConnection.Lazy(string.IsNullOrWhiteSpace(settings.Configuration)
+                    ? throw new InvalidOperationException(
+                        "RedisSessions:Configuration is not set: set it in appsettings.json, as the environment variable RedisSessions__Configuration, or register an IConnectionMultiplexer.")
+                    : settings.Configuration);
+            return new SessionManager(connection, settings, provider.GetService<ILogger<SessionManager>>(), provider.GetService<TimeProvider>(), startBackground: false);
         });
-        services.TryAddSingleton(provider => new SessionManager(
-            provider.GetRequiredService<IConnectionMultiplexer>(),
-            provider.GetRequiredService<IOptions<SessionOptions>>().Value,
-            provider.GetService<ILogger<SessionManager>>(),
-            provider.GetService<TimeProvider>(),
-            ownsRedis: false,
-            startBackground: false));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SessionBackgroundService>());
         return new RedisSessionsBuilder(services);
     }
 

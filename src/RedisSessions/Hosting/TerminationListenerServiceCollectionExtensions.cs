@@ -9,16 +9,16 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class TerminationListenerServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds a hosted service that runs the background sweep, the deadline schedule and the expiry listener of the
-    /// registered <see cref="SessionManager"/>, and hands every termination this process claims to the
-    /// <see cref="ISessionTerminationHandler"/>s registered in DI. On shutdown it stops claiming, lets terminations in
+    /// Makes this host a termination listener: the registered <see cref="SessionManager"/> runs the background sweep,
+    /// the deadline schedule and the expiry listener (even with <see cref="SessionOptions.EnableAutoCleanup"/> off), and
+    /// hands every termination this process claims to the <see cref="ISessionTerminationHandler"/>s registered in DI. On shutdown it stops claiming, lets terminations in
     /// flight finish within the host's shutdown timeout and hands the rest back; then the manager shuts down
     /// (<see cref="SessionOptions.TerminateOnShutdown"/> applies).
     /// </summary>
     public static IRedisSessionsBuilder AddTerminationListener(this IRedisSessionsBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TerminationListenerService>());
+        builder.Services.TryAddSingleton<TerminationListenerMarker>();
         return builder;
     }
 
@@ -32,3 +32,6 @@ public static class TerminationListenerServiceCollectionExtensions
         return builder;
     }
 }
+
+/// <summary>Registered by <c>AddTerminationListener()</c>: tells the hosted background service to run the handlers.</summary>
+internal sealed class TerminationListenerMarker;

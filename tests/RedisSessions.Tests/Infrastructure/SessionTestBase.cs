@@ -25,7 +25,22 @@ public abstract class SessionTestBase
         return new SessionManager(Redis.Connection, options, logger, clock);
     }
 
-    protected static string Bucket(string sessionId) => TestKeys.Bucket(sessionId);
+    /// <summary>Redis's clock, Unix ms.</summary>
+    protected Task<long> RedisNowAsync() => RedisTime.NowAsync(Db);
 
-    protected static string SessionKey(string prefix, string sessionId) => TestKeys.Key(prefix, sessionId, "session");
+    /// <summary>Waits until Redis's clock reads <paramref name="at"/>.</summary>
+    protected Task WaitForRedisTimeAsync(DateTimeOffset at) => RedisTime.WaitUntilAsync(Db, at);
+
+    /// <inheritdoc cref="WaitForRedisTimeAsync(DateTimeOffset)"/>
+    protected Task WaitForRedisTimeAsync(long unixMs) => RedisTime.WaitUntilAsync(Db, unixMs);
+
+    protected static string SessionKey(string prefix, string sessionId) => TestKeys.SessionKey(prefix, sessionId);
+
+    protected static string UserKey(string prefix, string sessionId, string userId) => TestKeys.UserKey(prefix, sessionId, userId);
+
+    protected static string TagKey(string prefix, string sessionId, string name) => TestKeys.TagKey(prefix, sessionId, name);
+
+    /// <summary>A session hash's fields.</summary>
+    protected async Task<Dictionary<string, string>> FieldsAsync(string prefix, string sessionId) =>
+        (await Db.HashGetAllAsync(SessionKey(prefix, sessionId))).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
 }

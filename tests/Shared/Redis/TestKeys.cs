@@ -16,12 +16,16 @@ public static class TestKeys
         return $"{letter}{Interlocked.Increment(ref s_counter)}-{shortName}";
     }
 
-    /// <summary>The hash-tag bucket of a session id (its first 3 characters).</summary>
-    public static string Bucket(string sessionId) => sessionId[..3];
+    /// <summary>The hash tag of a session id (its first 3 characters), which is its user's.</summary>
+    public static string Tag(string sessionId) => sessionId[..3];
 
-    /// <summary>A per-session key: <c>{prefix}:{bucket}:{kind}:{sessionId}</c>.</summary>
-    public static string Key(string prefix, string sessionId, string kind) => $"{prefix}:{{{Bucket(sessionId)}}}:{kind}:{sessionId}";
+    /// <summary>A session's hash: <c>{prefix}:{tag}:session:{sessionId}</c>.</summary>
+    public static string SessionKey(string prefix, string sessionId) => $"{prefix}:{{{Tag(sessionId)}}}:session:{sessionId}";
 
-    /// <summary>A per-bucket key of the session's bucket: <c>{prefix}:{bucket}:{name}</c>.</summary>
-    public static string BucketKey(string prefix, string sessionId, string name) => $"{prefix}:{{{Bucket(sessionId)}}}:{name}";
+    /// <summary>The index of a user with a plain id (one the key shows as it is): <c>{prefix}:{tag}:user:{userId}</c>,
+    /// where the tag is that of any session of the user.</summary>
+    public static string UserKey(string prefix, string sessionId, string userId) => $"{prefix}:{{{Tag(sessionId)}}}:user:{userId}";
+
+    /// <summary>A key of the session's tag: <c>{prefix}:{tag}:{name}</c> (due, pending, wake, sessions).</summary>
+    public static string TagKey(string prefix, string sessionId, string name) => $"{prefix}:{{{Tag(sessionId)}}}:{name}";
 }
