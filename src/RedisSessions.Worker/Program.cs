@@ -5,7 +5,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RedisSessions;
-using RedisSessions.LocalRedis;
 using RedisSessions.Worker;
 
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -15,12 +14,13 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
     ContentRootPath = AppContext.BaseDirectory,
 });
 
-// No Redis configured: a demo. Start a private redis-server (deploy/redis.conf) and say so.
-RedisServerProcess? demoRedis = null;
+// A production host never starts a Redis of its own: without one configured it stops here, saying how to set it.
 if (string.IsNullOrWhiteSpace(builder.Configuration[$"{SessionOptions.SectionName}:{nameof(SessionOptions.Configuration)}"]))
 {
-    demoRedis = await RedisServerProcess.StartAsync();
-    builder.Configuration[$"{SessionOptions.SectionName}:{nameof(SessionOptions.Configuration)}"] = demoRedis.Endpoint;
+    await Console.Error.WriteLineAsync(
+        "RedisSessions:Configuration is not set: give the worker its Redis, e.g. RedisSessions__Configuration=redis1:6379 " +
+        "(a StackExchange.Redis configuration string; for a cluster, its primaries) or the same key in appsettings.json.");
+    return 2;
 }
 
 builder.Services.AddRedisSessions()
@@ -36,19 +36,5 @@ if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{WebhookOptions.SectionNa
 }
 
 using var host = builder.Build();
-var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("RedisSessions.Worker");
-if (demoRedis is not null)
-{
-    WorkerLog.DemoRedisStarted(log, demoRedis.Endpoint, demoRedis.Directory);
-}
-try
-{
-    await host.RunAsync();
-}
-finally
-{
-    if (demoRedis is not null)
-    {
-        await demoRedis.DisposeAsync();
-    }
-}
+await host.RunAsync();
+return 0;

@@ -8,9 +8,6 @@ internal static partial class WorkerLog
     [LoggerMessage(300, LogLevel.Information, "Session {SessionId} of user {UserId} ended: {Reason}, age {AgeSeconds:0.0} s, created by {Node}, handled {LatencyMs} ms after it was due (attempt {Attempt})", EventName = "SessionEnded")]
     public static partial void SessionEnded(ILogger logger, string sessionId, string userId, string reason, double ageSeconds, string node, long latencyMs, int attempt);
 
-    [LoggerMessage(301, LogLevel.Warning, "RedisSessions:Configuration is not set: started a private redis-server on {Endpoint} (data in {Directory}) for a demo. Set RedisSessions__Configuration to use your Redis", EventName = "DemoRedisStarted")]
-    public static partial void DemoRedisStarted(ILogger logger, string endpoint, string directory);
-
     [LoggerMessage(302, LogLevel.Warning, "Webhook POST for session {SessionId} failed (attempt {Attempt} of {MaxAttempts}): {Problem}; retrying in {Delay}", EventName = "WebhookRetry")]
     public static partial void WebhookRetry(ILogger logger, string sessionId, int attempt, int maxAttempts, string problem, TimeSpan delay);
 
