@@ -1,7 +1,10 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using RedisSessions.Tests.Infrastructure;
+using StackExchange.Redis;
 using Xunit;
 
 namespace RedisSessions.Tests;
@@ -45,6 +48,72 @@ public sealed class DependencyInjectionTests(StandaloneRedisFixture redis)
         await using var badProvider = bad.BuildServiceProvider();
         var error = Assert.Throws<OptionsValidationException>(() => badProvider.GetRequiredService<IOptions<SessionOptions>>().Value);
         Assert.Contains("MaxSessionsPerUser", error.Message);
+    }
+
+    [Fact]
+    public async Task The_application_s_own_multiplexer_is_used_when_one_is_registered()
+    {
+        var options = ConfigurationOptions.Parse(redis.Configuration);
+        options.ClientName = "the-application";
+        using var application = await ConnectionMultiplexer.ConnectAsync(options);
+        var services = new ServiceCollection().AddSingleton<IConnectionMultiplexer>(application);
+        services.AddRedisSessions(o => { o.KeyPrefix = "di-app-mux"; o.Configuration = "unreachable.invalid:1"; });
+        await using var provider = services.BuildServiceProvider();
+
+        var before = application.OperationCount;
+        var session = await provider.GetRequiredService<SessionManager>().CreateSessionAsync("alice");
+
+        Assert.True(application.OperationCount > before, "the session went over the application's connection");
+        Assert.Equal("alice", (await redis.Db.HashGetAsync(TestKeys.SessionKey("di-app-mux", session.SessionId), "user")).ToString());
+        Assert.Same(application, provider.GetRequiredService<IConnectionMultiplexer>());
+    }
+
+    [Fact]
+    public async Task Without_one_it_opens_its_own_on_first_use_registers_none_and_never_blocks_at_start()
+    {
+        // Redis unreachable: resolving the manager (what a host does at start) must not wait for a connection.
+        var down = new ServiceCollection();
+        down.AddRedisSessions(o => { o.KeyPrefix = "di-own-down"; o.Configuration = "127.0.0.1:1,connectTimeout=2000"; o.EnableAutoCleanup = false; });
+        await using (var provider = down.BuildServiceProvider())
+        {
+            var clock = Stopwatch.StartNew();
+            var manager = provider.GetRequiredService<SessionManager>();
+            Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(500), $"resolving took {clock.Elapsed}");
+            Assert.Null(provider.GetService<IConnectionMultiplexer>());
+            await Assert.ThrowsAsync<SessionStoreUnavailableException>(() => manager.CreateSessionAsync("bob"));
+        }
+
+        var up = new ServiceCollection();
+        up.AddRedisSessions(o => { o.KeyPrefix = "di-own-up"; o.Configuration = redis.Configuration; o.EnableAutoCleanup = false; });
+        await using var upProvider = up.BuildServiceProvider();
+        Assert.NotNull(await upProvider.GetRequiredService<SessionManager>().CreateSessionAsync("bob"));
+        Assert.Null(upProvider.GetService<IConnectionMultiplexer>());
+    }
+
+    [Fact]
+    public async Task In_a_host_auto_cleanup_runs_as_a_hosted_service_and_stops_with_the_host()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddRedisSessions(o => { o.KeyPrefix = "di-host"; o.Configuration = redis.Configuration; });
+        using var host = builder.Build();
+        var manager = host.Services.GetRequiredService<SessionManager>();
+        Assert.False(manager.AutoCleanupRunning);
+
+        await host.StartAsync();
+        await Eventually.TrueAsync(() => manager.AutoCleanupRunning, "the background sweep runs with EnableAutoCleanup on");
+        await host.StopAsync();
+        Assert.False(manager.AutoCleanupRunning);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => manager.CleanupInactiveSessionsAsync());
+    }
+
+    [Fact]
+    public void The_connection_speaks_the_protocol_of_its_client_version()
+    {
+        // The contract suite runs twice in CI: on StackExchange.Redis 2.x (RESP2) and 3.x (RESP3 by default), whose
+        // replies from Lua and HGETALL are shaped differently.
+        var major = typeof(ConnectionMultiplexer).Assembly.GetName().Version!.Major;
+        var protocol = redis.Connection.GetServers().First(s => s.IsConnected).Protocol;
+        Assert.Equal(major >= 3 ? RedisProtocol.Resp3 : RedisProtocol.Resp2, protocol);
     }
 
     [Fact]

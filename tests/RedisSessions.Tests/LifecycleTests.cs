@@ -127,19 +127,19 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
     {
         var prefix = NewPrefix();
         var recorder = new TerminationRecorder();
-        await using var manager = NewManager(prefix, o => { o.InactiveTimeout = TimeSpan.FromMilliseconds(800); o.AbsoluteTimeout = TimeSpan.FromMilliseconds(2000); });
+        await using var manager = NewManager(prefix, o => { o.InactiveTimeout = TimeSpan.FromMilliseconds(2000); o.AbsoluteTimeout = TimeSpan.FromMilliseconds(3000); });
         using var _ = manager.RegisterTerminationCallback(recorder.Record);
         var session = await manager.CreateSessionAsync("erin");
-        Assert.Equal(session.CreatedAt.AddMilliseconds(2000), session.AbsoluteExpiresAt);
+        Assert.Equal(session.CreatedAt.AddMilliseconds(3000), session.AbsoluteExpiresAt);
 
         for (var step = 1; step <= 4; step++)
         {
-            await WaitForRedisTimeAsync(session.CreatedAt.AddMilliseconds(step * 400));
-            Assert.True(await session.UpdateActivityAsync(), $"still alive after {step * 400} ms of activity");
+            await WaitForRedisTimeAsync(session.CreatedAt.AddMilliseconds(step * 600));
+            Assert.True(await session.UpdateActivityAsync(), $"still alive after {step * 600} ms of activity");
         }
-        Assert.Equal(session.CreatedAt.AddMilliseconds(2000), session.ExpiresAt); // capped by the absolute deadline
+        Assert.Equal(session.CreatedAt.AddMilliseconds(3000), session.ExpiresAt); // capped by the absolute deadline
 
-        await WaitForRedisTimeAsync(session.CreatedAt.AddMilliseconds(2000));
+        await WaitForRedisTimeAsync(session.CreatedAt.AddMilliseconds(3000));
         Assert.Null(await manager.GetSessionAsync(session.SessionId));
         var ended = Assert.Single(recorder.Seen);
         Assert.Equal(TerminationReason.AbsoluteTimeout, ended.Reason);
@@ -173,9 +173,9 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
     public async Task User_sessions_lists_only_live_sessions_of_that_user()
     {
         var prefix = NewPrefix();
-        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromMilliseconds(1500));
+        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromMilliseconds(3000));
         var old = await manager.CreateSessionAsync("gina");
-        await WaitForRedisTimeAsync(old.CreatedAt.AddMilliseconds(800));
+        await WaitForRedisTimeAsync(old.CreatedAt.AddMilliseconds(1500));
         var fresh = await manager.CreateSessionAsync("gina");
         await manager.CreateSessionAsync("harry");
         await WaitForRedisTimeAsync(old.ExpiresAt); // old is past its time, fresh is not
@@ -211,7 +211,7 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
     public async Task Stats_count_live_sessions_and_users_across_the_store()
     {
         var prefix = NewPrefix();
-        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromSeconds(1));
+        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromSeconds(3));
         var latest = DateTimeOffset.MinValue;
         for (var user = 0; user < 7; user++)
         {
@@ -244,12 +244,12 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
     {
         var prefix = NewPrefix();
         var recorder = new TerminationRecorder();
-        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromMilliseconds(1500));
+        await using var manager = NewManager(prefix, o => o.InactiveTimeout = TimeSpan.FromMilliseconds(3000));
         using var _ = manager.RegisterTerminationCallback(recorder.Record);
         var session = await manager.CreateSessionAsync("walt");
 
-        await WaitForRedisTimeAsync(session.CreatedAt.AddMilliseconds(1000));
-        var slid = await manager.GetSessionAsync(session.SessionId); // slides to about 2.5 s
+        await WaitForRedisTimeAsync(session.CreatedAt.AddMilliseconds(1500));
+        var slid = await manager.GetSessionAsync(session.SessionId); // slides to about 4.5 s
         await WaitForRedisTimeAsync(session.ExpiresAt.AddMilliseconds(100)); // past the first deadline, not the real one
         Assert.Equal(0, await manager.CleanupInactiveSessionsAsync());
         Assert.NotNull(await manager.PeekSessionAsync(session.SessionId));

@@ -90,9 +90,10 @@ public abstract class LimitTests(RedisFixture redis) : SessionTestBase(redis)
         // The stuck "session already active" lock: a crashed client's session must not block the next login.
         var prefix = NewPrefix();
         var recorder = new TerminationRecorder();
-        await using var manager = NewManager(prefix, o => { o.MaxSessionsPerUser = 1; o.LimitPolicy = SessionLimitPolicy.RejectNew; o.InactiveTimeout = TimeSpan.FromMilliseconds(500); });
+        await using var crashedClient = NewManager(prefix, o => { o.MaxSessionsPerUser = 1; o.LimitPolicy = SessionLimitPolicy.RejectNew; o.InactiveTimeout = TimeSpan.FromMilliseconds(400); });
+        await using var manager = NewManager(prefix, o => { o.MaxSessionsPerUser = 1; o.LimitPolicy = SessionLimitPolicy.RejectNew; });
         using var _ = manager.RegisterTerminationCallback(recorder.Record);
-        var crashed = await manager.CreateSessionAsync("dave", new Dictionary<string, string> { ["window"] = "main" });
+        var crashed = await crashedClient.CreateSessionAsync("dave", new Dictionary<string, string> { ["window"] = "main" });
         await Assert.ThrowsAsync<SessionLimitExceededException>(() => manager.CreateSessionAsync("dave"));
 
         await WaitForRedisTimeAsync(crashed.ExpiresAt);

@@ -109,12 +109,14 @@ internal sealed partial class SessionStore
     public async Task<SessionRecord?> PeekAsync(string tag, string sessionId)
     {
         var db = await DbAsync().ConfigureAwait(false);
+        // Redis's clock asked together with the read (one round trip): a session at its expiry is not shown as live.
+        var now = RedisTimeAsync(db);
         var record = SessionRecord.From(sessionId, await db.HashGetAllAsync(Keys.Session(tag, sessionId)).ConfigureAwait(false));
         if (record is null || record.IsEnded)
         {
             return null;
         }
-        return record.ExpiresMs > await NowAsync(db).ConfigureAwait(false) ? record : null;
+        return record.ExpiresMs > await now.ConfigureAwait(false) ? record : null;
     }
 
     /// <summary>Why a session ended, while its snapshot or notice is still kept.</summary>
@@ -130,7 +132,7 @@ internal sealed partial class SessionStore
     {
         var db = await DbAsync().ConfigureAwait(false);
         var user = UserKeys.For(Keys, userId);
-        var now = await NowAsync(db).ConfigureAwait(false);
+        var now = await RedisTimeAsync(db).ConfigureAwait(false);
         var sessions = new List<(SessionRecord Record, int Position)>();
         for (var skip = 0L; ; skip += UserBatch)
         {
@@ -233,16 +235,11 @@ internal sealed partial class SessionStore
         return values[0].IsNull || !values[1].IsNull ? null : (string?)values[0];
     }
 
-    /// <summary>Redis's clock: the last one seen when recent, else asked (TIME).</summary>
-    public async Task<long> NowAsync(IDatabase db)
+    /// <summary>Redis's clock, asked (TIME): for reads that must not show a session past its time as live.</summary>
+    public async Task<long> RedisTimeAsync(IDatabase db)
     {
-        if (_clock.TryGetNow(out var now))
-        {
-            return now;
-        }
-        var time = await db.ExecuteAsync("TIME").ConfigureAwait(false);
-        var parts = (RedisResult[])time!;
-        now = (long)parts[0] * 1000 + (long)parts[1] / 1000;
+        var parts = (RedisResult[])(await db.ExecuteAsync("TIME").ConfigureAwait(false))!;
+        var now = (long)parts[0] * 1000 + (long)parts[1] / 1000;
         _clock.Observe(now);
         return now;
     }
