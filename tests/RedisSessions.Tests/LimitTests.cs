@@ -60,7 +60,7 @@ public abstract class LimitTests(RedisFixture redis) : SessionTestBase(redis)
         var fourth = await manager.CreateSessionAsync("amy");
 
         Assert.Null(await manager.PeekSessionAsync(second.SessionId));
-        Assert.Equal([first.SessionId, third.SessionId, fourth.SessionId], (await manager.GetUserSessionsAsync("amy")).Select(s => s.SessionId));
+        Assert.Equal(new[] { first.SessionId, third.SessionId, fourth.SessionId }.Order(), (await manager.GetUserSessionsAsync("amy")).Select(s => s.SessionId).Order());
         Assert.Equal(TerminationReason.Evicted, await manager.FindTerminationReasonAsync(second.SessionId));
     }
 

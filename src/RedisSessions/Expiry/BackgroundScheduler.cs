@@ -49,7 +49,6 @@ internal sealed partial class BackgroundScheduler
     private Task[] _workers = [];
     private Task _fullSweep = Task.CompletedTask;
     private Task _listening = Task.CompletedTask;
-    private Task _leases = Task.CompletedTask;
     private int _signalled;
     private int _fullSweepRequested;
     private long _lastRefreshOk;
@@ -81,7 +80,6 @@ internal sealed partial class BackgroundScheduler
     public void Start()
     {
         _workers = Enumerable.Range(0, WorkerCount).Select(_ => Task.Run(WorkAsync)).ToArray();
-        _leases = Task.Run(() => _terminations.KeepLeasesAsync(_stop.Token));
         _loop = Task.Run(RunAsync);
     }
 
@@ -114,7 +112,7 @@ internal sealed partial class BackgroundScheduler
         await _terminations.DrainAsync(grace).ConfigureAwait(false);
         try
         {
-            await Task.WhenAll(_workers.Append(_fullSweep).Append(_listening).Append(_leases).Append(_loop ?? Task.CompletedTask)).ConfigureAwait(false);
+            await Task.WhenAll(_workers.Append(_fullSweep).Append(_listening).Append(_loop ?? Task.CompletedTask)).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Stopping must finish whatever a background task ended with; each logged its own failures.
         catch (Exception)

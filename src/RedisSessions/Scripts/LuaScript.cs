@@ -42,16 +42,29 @@ internal sealed class LuaScript
         return call.IsCompletedSuccessfully ? call : WithFallbackAsync(call, db, keys, values);
     }
 
+    /// <summary>A server without the script gets its text; a cluster slot being migrated (TRYAGAIN: the script's keys
+    /// are split between two nodes for a moment, and Redis refused it before running anything) is retried a few times
+    /// over about a second before the error reaches the caller.</summary>
     private async Task<RedisResult> WithFallbackAsync(Task<RedisResult> call, IDatabaseAsync db, RedisKey[] keys, RedisValue[] values)
     {
-        try
+        var delay = TimeSpan.FromMilliseconds(10);
+        for (var attempt = 0; ; attempt++)
         {
-            return await call.ConfigureAwait(false);
-        }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
-        {
-            // EVAL with the text runs it and leaves it cached on that server: later calls go by hash again.
-            return await db.ScriptEvaluateAsync(Text, keys, values).ConfigureAwait(false);
+            try
+            {
+                return await call.ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            {
+                // EVAL with the text runs it and leaves it cached on that server: later calls go by hash again.
+                call = db.ScriptEvaluateAsync(Text, keys, values);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal) && attempt < 8)
+            {
+                await Task.Delay(delay).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
+                call = db.ScriptEvaluateAsync(Hash, keys, values);
+            }
         }
     }
 

@@ -39,6 +39,7 @@ internal sealed partial class TerminationDispatcher
     private readonly ConcurrentDictionary<string, byte> _waitingForSlots = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, byte> _background = new();
     private readonly CancellationTokenSource _abort = new();
+    private Task? _leaseKeeper;
     private Func<SessionTermination, CancellationToken, Task>[] _callbacks = [];
     private int _running;
     private long _handled;
@@ -186,6 +187,15 @@ internal sealed partial class TerminationDispatcher
     {
         var attempt = AttemptOf(claim.Fields);
         _held[(tag, claim.SessionId)] = new Held(attempt);
+        // Leases are renewed for as long as this process holds any, background work or not (a logout's slow callback
+        // in a process without auto cleanup must not be run again elsewhere either).
+        if (Volatile.Read(ref _leaseKeeper) is null)
+        {
+            lock (_gate)
+            {
+                _leaseKeeper ??= Task.Run(() => KeepLeasesAsync(_abort.Token));
+            }
+        }
     }
 
     private async Task RunOneAsync(string tag, TagCalls.Claimed claim, CancellationToken cancellationToken, bool background = false)
@@ -366,9 +376,9 @@ internal sealed partial class TerminationDispatcher
     }
 
     /// <summary>Renews every lease this process holds, every third of <see cref="SessionOptions.TerminationClaimTimeout"/>,
-    /// until <paramref name="stop"/>. Leases another process took over are marked lost (their callbacks, if running,
-    /// finish, but are not acknowledged; if not started, they never start).</summary>
-    public async Task KeepLeasesAsync(CancellationToken stop)
+    /// until <paramref name="stop"/> (started with the first claim). Leases another process took over are marked lost
+    /// (their callbacks, if running, finish, but are not acknowledged; if not started, they never start).</summary>
+    private async Task KeepLeasesAsync(CancellationToken stop)
     {
         var interval = TimeSpan.FromTicks(Math.Max(_options.TerminationClaimTimeout.Ticks / 3, TimeSpan.FromMilliseconds(20).Ticks));
         while (!stop.IsCancellationRequested)
@@ -456,6 +466,10 @@ internal sealed partial class TerminationDispatcher
         }
         await _abort.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_background.Keys).ConfigureAwait(false);
+        if (Volatile.Read(ref _leaseKeeper) is { } keeper)
+        {
+            await keeper.ConfigureAwait(false);
+        }
         if (Released > 0)
         {
             Log.HandedBack(_logger, Released);
