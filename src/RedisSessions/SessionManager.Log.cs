@@ -25,6 +25,9 @@ public sealed partial class SessionManager
         [LoggerMessage(10, LogLevel.Warning, "Redis unreachable during {Operation}", EventName = "RedisUnavailable")]
         public static partial void RedisUnavailable(ILogger logger, Exception exception, string operation);
 
+        [LoggerMessage(12, LogLevel.Error, "Redis refused {Operation} for this connection's user: {Problem}", EventName = "RedisAccessDenied")]
+        public static partial void AccessDenied(ILogger logger, Exception exception, string operation, string problem);
+
         [LoggerMessage(11, LogLevel.Information, "Session {SessionId} rotated to {NewSessionId}", EventName = "SessionRotated")]
         public static partial void SessionRotated(ILogger logger, string sessionId, string newSessionId);
 

@@ -115,7 +115,7 @@ public sealed partial class SessionManager : IAsyncDisposable
     private static async Task<SessionManager> ConnectCoreAsync(string configuration, SessionOptions options, ILogger? logger, TimeProvider? timeProvider)
     {
         options.Validate();
-        var redis = await RedisErrors.ConnectAsync(configuration).ConfigureAwait(false);
+        var redis = await RedisErrors.ConnectAsync(configuration, options.TrustedCertificateAuthorityPath).ConfigureAwait(false);
         try
         {
             return new SessionManager(RedisConnection.Owned(redis), options, logger, timeProvider, startBackground: options.EnableAutoCleanup);
@@ -215,6 +215,10 @@ public sealed partial class SessionManager : IAsyncDisposable
         {
             throw Unavailable("get", ex);
         }
+        catch (Exception ex) when (RedisErrors.IsAccessDenied(ex))
+        {
+            throw AccessDenied("get", ex);
+        }
         Record("get", started);
         return record is null ? null : new Session(this, record);
     }
@@ -291,6 +295,7 @@ public sealed partial class SessionManager : IAsyncDisposable
             return false;
         }
         _ownSessions?.Remove(sessionId, out _);
+        await WaitForDurabilityAsync(tag, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -308,6 +313,10 @@ public sealed partial class SessionManager : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         var ended = await RunAsync("terminate-user", () => _store.EndUserAsync(userId, reason, exceptSessionId, cancellationToken)).ConfigureAwait(false);
         Record("terminate-user", started);
+        if (ended > 0)
+        {
+            await WaitForDurabilityAsync(Tags.Of(userId), cancellationToken).ConfigureAwait(false);
+        }
         return ended;
     }
 
@@ -533,6 +542,41 @@ public sealed partial class SessionManager : IAsyncDisposable
         };
     }
 
+    /// <summary>Waits for <see cref="SessionOptions.LogoutDurability"/> on the primary of <paramref name="tag"/>: WAIT
+    /// or WAITAOF on its connection, which covers this termination (and whatever else the connection wrote before).</summary>
+    private async Task WaitForDurabilityAsync(string tag, CancellationToken cancellationToken)
+    {
+        if (_options.LogoutDurability == LogoutDurability.Primary)
+        {
+            return;
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        var timeout = (long)_options.LogoutDurabilityTimeout.TotalMilliseconds;
+        var reached = await RunAsync("logout durability", async () =>
+        {
+            var redis = await _connection.GetAsync().ConfigureAwait(false);
+            var server = redis.GetServer(_scripts.Keys.Sessions(tag));
+            try
+            {
+                if (_options.LogoutDurability == LogoutDurability.ReplicaAcknowledged)
+                {
+                    return (long)await server.ExecuteAsync("WAIT", 1, timeout).ConfigureAwait(false) >= 1;
+                }
+                var counts = (RedisResult[])(await server.ExecuteAsync("WAITAOF", 1, 0, timeout).ConfigureAwait(false))!;
+                return (long)counts[0] >= 1;
+            }
+            catch (RedisServerException ex) when (ex.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new SessionException($"LogoutDurability {_options.LogoutDurability} needs WAITAOF, which this Redis does not have (Redis 7.2 or newer has it): {ex.Message}", ex);
+            }
+        }).ConfigureAwait(false);
+        if (!reached)
+        {
+            throw new SessionException(
+                $"The session ended on the primary, but {(_options.LogoutDurability == LogoutDurability.ReplicaAcknowledged ? "no replica acknowledged it" : "the primary did not fsync its append-only file")} within {_options.LogoutDurabilityTimeout} (LogoutDurability = {_options.LogoutDurability}).");
+        }
+    }
+
     /// <summary>Forgets the tracked sessions that ended elsewhere (one pipelined read per id, in the background).</summary>
     private async Task PruneOwnSessionsAsync(OwnSessions tracker)
     {
@@ -615,6 +659,19 @@ public sealed partial class SessionManager : IAsyncDisposable
         {
             throw Unavailable(operation, ex);
         }
+        catch (Exception ex) when (RedisErrors.IsAccessDenied(ex))
+        {
+            throw AccessDenied(operation, ex);
+        }
+    }
+
+    private SessionStoreUnavailableException AccessDenied(string operation, Exception ex)
+    {
+        Log.AccessDenied(_logger, ex, operation, ex.Message);
+        return new SessionStoreUnavailableException(
+            $"Redis refused {operation} for this connection's user: {ex.Message}. An ACL user for RedisSessions needs the keys " +
+            $"~{_options.KeyPrefix}:*, the channels &{_options.KeyPrefix}:pending and &__keyevent@*__:expired, and the commands " +
+            "+@read +@write +@scripting +@pubsub +@connection +time (MEMORY USAGE, CONFIG and INFO are optional).", ex);
     }
 
     private SessionStoreUnavailableException Unavailable(string operation, Exception ex)

@@ -93,6 +93,22 @@ public sealed partial class SessionOptions
     /// (<c>{prefix}:heartbeat:{node}</c>, which lives three intervals). Defaults to 10 seconds.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>What a termination this process makes (a logout, terminate-user, an operator's) waits for before it
+    /// returns: <see cref="RedisSessions.LogoutDurability.Primary"/> (the default), a replica's acknowledgement, or the
+    /// primary's fsynced append-only file (Redis 7.2+). When it is not reached within
+    /// <see cref="LogoutDurabilityTimeout"/> the call throws <see cref="SessionException"/> (the session has ended on
+    /// the primary all the same).</summary>
+    public LogoutDurability LogoutDurability { get; set; } = LogoutDurability.Primary;
+
+    /// <summary>How long a termination waits for <see cref="LogoutDurability"/>. Defaults to 1 second.</summary>
+    public TimeSpan LogoutDurabilityTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A PEM or DER file of the certificate authority that signed the Redis servers' TLS certificates, for a
+    /// private CA (<c>ssl=true</c> in <see cref="Configuration"/>). Applies to the connections RedisSessions opens
+    /// itself; give your own <c>IConnectionMultiplexer</c> the same with <c>ConfigurationOptions.TrustIssuer</c>.
+    /// Defaults to none: the operating system's trust store decides.</summary>
+    public string? TrustedCertificateAuthorityPath { get; set; }
+
     /// <summary>Whether the expiry listener turns keyspace notifications for expired keys on (<c>CONFIG SET
     /// notify-keyspace-events</c>, adding <c>Ex</c>) on a master that has them off, where CONFIG is allowed. It sets them
     /// again after Redis restarts. Defaults to false: a warning names the redis.conf line instead.</summary>
@@ -174,6 +190,18 @@ public sealed partial class SessionOptions
         if (DeadlineRefreshInterval != TimeSpan.Zero && (DeadlineRefreshInterval < TimeSpan.FromMilliseconds(50) || DeadlineRefreshInterval > TimeSpan.FromHours(1)))
         {
             yield return $"SessionOptions.DeadlineRefreshInterval must be 0 (off) or >= 00:00:00.050 and <= 1 hour (was {DeadlineRefreshInterval}).";
+        }
+        if (!Enum.IsDefined(LogoutDurability))
+        {
+            yield return $"SessionOptions.LogoutDurability must be Primary, ReplicaAcknowledged or AppendOnlyFileSynced (was {(int)LogoutDurability}).";
+        }
+        if (LogoutDurabilityTimeout < TimeSpan.FromMilliseconds(1) || LogoutDurabilityTimeout > TimeSpan.FromMinutes(1))
+        {
+            yield return $"SessionOptions.LogoutDurabilityTimeout must be >= 00:00:00.001 and <= 1 minute (was {LogoutDurabilityTimeout}).";
+        }
+        if (TrustedCertificateAuthorityPath is { Length: > 0 } ca && !File.Exists(ca))
+        {
+            yield return $"SessionOptions.TrustedCertificateAuthorityPath names a file that does not exist: {ca}.";
         }
         if (HeartbeatInterval < TimeSpan.FromMilliseconds(100) || HeartbeatInterval > TimeSpan.FromHours(1))
         {

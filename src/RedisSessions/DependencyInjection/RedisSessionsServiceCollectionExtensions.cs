@@ -47,7 +47,7 @@ public static class RedisSessionsServiceCollectionExtensions
                 : RedisConnection.Lazy(string.IsNullOrWhiteSpace(settings.Configuration)
                     ? throw new InvalidOperationException(
                         "RedisSessions:Configuration is not set: set it in appsettings.json, as the environment variable RedisSessions__Configuration, or register an IConnectionMultiplexer.")
-                    : settings.Configuration);
+                    : settings.Configuration, settings.TrustedCertificateAuthorityPath);
             return new SessionManager(connection, settings, provider.GetService<ILogger<SessionManager>>(), provider.GetService<TimeProvider>(), startBackground: false);
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SessionBackgroundService>());

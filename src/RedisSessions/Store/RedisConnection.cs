@@ -11,16 +11,18 @@ namespace RedisSessions.Store;
 internal sealed class RedisConnection : IAsyncDisposable
 {
     private readonly string? _configuration;
+    private readonly string? _trustedAuthority;
     private readonly bool _owned;
     private readonly object _gate = new();
     private IConnectionMultiplexer? _multiplexer;
     private Task<IConnectionMultiplexer>? _connecting;
     private int _disposed;
 
-    private RedisConnection(IConnectionMultiplexer? multiplexer, string? configuration, bool owned)
+    private RedisConnection(IConnectionMultiplexer? multiplexer, string? configuration, bool owned, string? trustedAuthority = null)
     {
         _multiplexer = multiplexer;
         _configuration = configuration;
+        _trustedAuthority = trustedAuthority;
         _owned = owned;
     }
 
@@ -31,7 +33,7 @@ internal sealed class RedisConnection : IAsyncDisposable
     public static RedisConnection Owned(IConnectionMultiplexer multiplexer) => new(multiplexer, null, owned: true);
 
     /// <summary>A connection opened from <paramref name="configuration"/> on first use, closed when the manager shuts down.</summary>
-    public static RedisConnection Lazy(string configuration) => new(null, configuration, owned: true);
+    public static RedisConnection Lazy(string configuration, string? trustedAuthority) => new(null, configuration, owned: true, trustedAuthority);
 
     /// <summary>The multiplexer once it exists.</summary>
     public IConnectionMultiplexer? Current => Volatile.Read(ref _multiplexer);
@@ -58,7 +60,7 @@ internal sealed class RedisConnection : IAsyncDisposable
 
     private async Task<IConnectionMultiplexer> OpenAsync()
     {
-        var multiplexer = await RedisErrors.ConnectAsync(_configuration!).ConfigureAwait(false);
+        var multiplexer = await RedisErrors.ConnectAsync(_configuration!, _trustedAuthority).ConfigureAwait(false);
         Volatile.Write(ref _multiplexer, multiplexer);
         return multiplexer;
     }

@@ -5,8 +5,9 @@ namespace RedisSessions.Store;
 /// <summary>Opening connections and telling "Redis is not reachable right now" apart from bugs.</summary>
 internal static class RedisErrors
 {
-    /// <summary>Connects without failing when Redis is down: the multiplexer keeps retrying in the background.</summary>
-    public static async Task<IConnectionMultiplexer> ConnectAsync(string configuration)
+    /// <summary>Connects without failing when Redis is down: the multiplexer keeps retrying in the background.
+    /// <paramref name="trustedAuthority"/>: a private CA's certificate file for TLS.</summary>
+    public static async Task<IConnectionMultiplexer> ConnectAsync(string configuration, string? trustedAuthority = null)
     {
         ConfigurationOptions options;
         try
@@ -19,6 +20,10 @@ internal static class RedisErrors
         }
         options.AbortOnConnectFail = false;
         options.ClientName ??= "redis-sessions";
+        if (!string.IsNullOrEmpty(trustedAuthority))
+        {
+            options.TrustIssuer(trustedAuthority);
+        }
         return await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
     }
 
@@ -34,6 +39,11 @@ internal static class RedisErrors
         AggregateException aggregate => aggregate.InnerExceptions.Any(IsUnavailable),
         _ => false,
     };
+
+    /// <summary>Redis refused the connection's user (an ACL without a needed permission, a wrong password).</summary>
+    public static bool IsAccessDenied(Exception ex) => ex is RedisServerException server
+        && (server.Message.StartsWith("NOPERM", StringComparison.Ordinal) || server.Message.StartsWith("NOAUTH", StringComparison.Ordinal)
+            || server.Message.StartsWith("WRONGPASS", StringComparison.Ordinal));
 
     /// <summary>Errors a background task retries after a pause (Redis away, or answering with an error).</summary>
     public static bool IsTransient(Exception ex) => IsUnavailable(ex) || ex is RedisException or SessionStoreUnavailableException;
