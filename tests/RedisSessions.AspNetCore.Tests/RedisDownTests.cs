@@ -45,6 +45,22 @@ public sealed class RedisDownTests
         Assert.Contains(sessionId, line.Message, StringComparison.Ordinal);
         Assert.Contains("fail closed", line.Message, StringComparison.Ordinal);
         Assert.True(app.Logs.Has("SignInUnavailable"));
+        // A session state change can't be saved: the app hears it (503 here), nothing is dropped silently.
+        using (var write = await browser.Client.PutAsync("/state/cart/4", null))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, write.StatusCode);
+        }
+        // Without an explicit commit the write happens as the response starts, so it fails the response (Kestrel
+        // answers 500; TestServer hands the server's exception to the client) instead of reporting a success.
+        try
+        {
+            using var write = await browser.Client.PutAsync("/state-auto/cart/5", null);
+            Assert.False(write.IsSuccessStatusCode, $"a lost write answered {(int)write.StatusCode}");
+        }
+        catch (SessionStoreUnavailableException)
+        {
+        }
+        Assert.True(app.Logs.Has("StateCommitUnavailable"));
         // The cookie is kept: nothing says the session ended.
         Assert.NotNull(browser.AuthCookie);
 

@@ -53,6 +53,30 @@ public abstract class SessionStateTests(RedisFixture redis) : WebTestBase(redis)
     }
 
     [Fact]
+    public async Task A_change_is_saved_before_the_response_so_the_next_request_sees_it_on_any_node()
+    {
+        var prefix = NewPrefix();
+        await using var nodeA = await StartAppAsync(prefix, s => s.Node = "node-a");
+        await using var nodeB = await StartAppAsync(prefix, s => s.Node = "node-b");
+        using var onA = new Browser(nodeA);
+        using var onB = onA.On(nodeB);
+        await onA.SignInAsync("alice");
+
+        // The browser has the response while the request that sent it has not finished (it waits at the gate).
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/state-then-hold/held/step/2");
+        using var response = await onA.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await nodeA.Gates["held"].Reached.WaitAsync(TimeSpan.FromSeconds(20));
+        try
+        {
+            Assert.Equal("step=2", await onB.StateAsync());
+        }
+        finally
+        {
+            nodeA.Gates["held"].Open();
+        }
+    }
+
+    [Fact]
     public async Task Removed_keys_are_removed_and_other_keys_stay()
     {
         await using var app = await StartAppAsync(NewPrefix());

@@ -49,6 +49,7 @@ internal static partial class FarmPages
         await context.Session.LoadAsync(context.RequestAborted);
         var views = (context.Session.GetInt32("views") ?? 0) + 1;
         context.Session.SetInt32("views", views);
+        await context.Session.CommitAsync(context.RequestAborted); // a failed write becomes the 503 page, not a lost count
         return Page(context, "Home", Html.Home(tokens, context.User.Identity!.Name!, views));
     }
 

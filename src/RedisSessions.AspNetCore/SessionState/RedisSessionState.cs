@@ -10,6 +10,9 @@ namespace RedisSessions.AspNetCore.SessionState;
 /// One request's <c>HttpContext.Session</c>. It loads once (lazily, or with <see cref="LoadAsync"/>), keeps what this
 /// request changed, and at commit writes only that: the keys it set (one atomic write) and the keys it removed. Two
 /// concurrent requests that change different keys therefore both keep their change; for one key, the last commit wins.
+/// Changes are committed just before the response starts (not after it, as ASP.NET Core's own session does): the
+/// browser's next request, on whichever node, sees them, and a failed write is an error response rather than a
+/// success whose change was lost. An app that wants to answer such a failure itself calls <see cref="CommitAsync"/>.
 /// </summary>
 internal sealed class RedisSessionState : ISession
 {
@@ -27,6 +30,8 @@ internal sealed class RedisSessionState : ISession
     private Session? _session;
     private bool _signedIn;
     private string? _id;
+    private bool _commitBeforeResponse;
+    private bool _commitFailed;
 
     public RedisSessionState(RedisSessionStateStore store, string stateKey, TimeSpan ioTimeout, Func<bool> tryEstablishSession, bool isNewKey, HttpContext? context)
     {
@@ -92,6 +97,7 @@ internal sealed class RedisSessionState : ISession
         var copy = value.ToArray();
         _values[key] = copy;
         _changes[key] = copy;
+        CommitBeforeResponse();
     }
 
     public void Remove(string key)
@@ -101,6 +107,7 @@ internal sealed class RedisSessionState : ISession
         ThrowIfUnavailable();
         _values.Remove(key);
         _changes[key] = null;
+        CommitBeforeResponse();
     }
 
     public void Clear()
@@ -112,7 +119,22 @@ internal sealed class RedisSessionState : ISession
             _changes[key] = null;
         }
         _values.Clear();
+        CommitBeforeResponse();
     }
+
+    private void CommitBeforeResponse()
+    {
+        if (_commitBeforeResponse || _context is null || _context.Response.HasStarted)
+        {
+            return;
+        }
+        _commitBeforeResponse = true;
+        _context.Response.OnStarting(static state => ((RedisSessionState)state).CommitBeforeResponseAsync(), this);
+    }
+
+    /// <summary>The automatic commit as the response starts; skipped when a commit already failed in this request (the
+    /// app heard of it, and may be answering that failure right now).</summary>
+    private Task CommitBeforeResponseAsync() => _commitFailed ? Task.CompletedTask : CommitAsync();
 
     public Task LoadAsync(CancellationToken cancellationToken = default) => _loaded ? Task.CompletedTask : LoadCoreAsync(cancellationToken);
 
@@ -234,11 +256,13 @@ internal sealed class RedisSessionState : ISession
         }
         catch (SessionStoreUnavailableException ex)
         {
+            _commitFailed = true;
             RedisSessionStateStore.Log.CommitUnavailable(_store.Logger, ex, _changes.Count, StateId);
             throw;
         }
         catch (SessionDataTooLargeException ex)
         {
+            _commitFailed = true;
             RedisSessionStateStore.Log.CommitTooLarge(_store.Logger, ex, StateId);
             throw;
         }
@@ -331,7 +355,9 @@ internal sealed class RedisSessionState : ISession
     {
         if (!_available)
         {
-            throw new InvalidOperationException("HttpContext.Session is unavailable for this request: Redis could not be reached when it was loaded, so a change could not be saved.");
+            // The same exception as every other RedisSessions operation that can't reach Redis, so one handler (a 503
+            // page) covers it; ASP.NET Core's own session would drop the change silently.
+            throw new SessionStoreUnavailableException("HttpContext.Session is unavailable for this request: Redis could not be reached when it was loaded, so the change can't be saved.");
         }
     }
 

@@ -112,6 +112,18 @@ public sealed class TestWebApp : IAsyncDisposable
         settings.Services?.Invoke(builder.Services);
 
         var app = builder.Build();
+        // What an application does with Redis unreachable mid-request: a 503, not a 500.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (SessionStoreUnavailableException) when (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            }
+        });
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseSession();
@@ -169,6 +181,13 @@ public sealed class TestWebApp : IAsyncDisposable
         {
             await context.Session.LoadAsync();
             context.Session.SetString(key, value);
+            await context.Session.CommitAsync(); // an app that answers a failed write itself (503)
+            return "ok";
+        });
+        // No explicit commit: the store commits before the response starts.
+        app.MapPut("/state-auto/{key}/{value}", (string key, string value, HttpContext context) =>
+        {
+            context.Session.SetString(key, value);
             return "ok";
         });
         app.MapDelete("/state/{key}", async (string key, HttpContext context) =>
@@ -184,6 +203,15 @@ public sealed class TestWebApp : IAsyncDisposable
             context.Session.SetString(key, value);
             await gates[gate].PassAsync();
             return "ok";
+        });
+        // Sets a key, sends the response, then waits at a gate before the request ends.
+        app.MapPut("/state-then-hold/{gate}/{key}/{value}", async (string gate, string key, string value, HttpContext context, Gates gates) =>
+        {
+            await context.Session.LoadAsync();
+            context.Session.SetString(key, value);
+            await context.Response.WriteAsync("ok");
+            await context.Response.Body.FlushAsync();
+            await gates[gate].PassAsync();
         });
         app.MapDeviceSessions("/api/devices");
         app.MapHealthChecks("/healthz");
