@@ -31,6 +31,15 @@ builder.Services.AddOptions<FarmOptions>().BindConfiguration(FarmOptions.Section
         o.NodeName = FarmOptions.DefaultNodeName;
     }
 });
+// One connection for the whole application, the usual pattern: RedisSessions uses a registered multiplexer when there
+// is one, and so do the Data Protection keys below. (Without one, AddRedisSessions would open a private connection.)
+builder.Services.AddSingleton<IConnectionMultiplexer>(provider =>
+{
+    var options = ConfigurationOptions.Parse(provider.GetRequiredService<IOptions<SessionOptions>>().Value.Configuration
+        ?? throw new InvalidOperationException($"{SessionOptions.SectionName}:{nameof(SessionOptions.Configuration)} is not set."));
+    options.AbortOnConnectFail = false; // a Redis that is down at start-up makes requests fail closed, not the start
+    return ConnectionMultiplexer.Connect(options);
+});
 builder.Services.AddRedisSessions();
 // The node name recorded in sessions is the farm's, unless RedisSessions:NodeName says otherwise.
 builder.Services.AddOptions<SessionOptions>().Configure<IConfiguration, IOptions<FarmOptions>>((sessions, configuration, farm) =>
