@@ -83,7 +83,7 @@ public sealed class Session
         SessionManager.CheckDataKey(key, nameof(key));
         ArgumentNullException.ThrowIfNull(value);
         Keys.Text.ThrowIfInvalidUtf16(value, nameof(value), "data value");
-        var answer = await Manager.ChangeDataAsync(SessionId, UserId, remove: false, [key, value], cancellationToken).ConfigureAwait(false);
+        var answer = await Manager.ChangeDataAsync(SessionId, UserId, [new KeyValuePair<string, string>(key, value)], [], cancellationToken).ConfigureAwait(false);
         if (answer is not { } a)
         {
             IsTerminated = true;
@@ -93,13 +93,12 @@ public sealed class Session
         _record = _record with { LastMs = a.LastMs, ExpiresMs = a.ExpiresMs, Data = data };
     }
 
-    /// <summary>Removes one data value in Redis (counts as activity). False when the key was absent.</summary>
+    /// <summary>Removes one data value in Redis (counts as activity). False when Redis did not have the key.</summary>
     /// <exception cref="SessionException">The session is gone (expired or terminated).</exception>
     public async Task<bool> RemoveDataAsync(string key, CancellationToken cancellationToken = default)
     {
         SessionManager.CheckDataKey(key, nameof(key));
-        var had = Data.ContainsKey(key);
-        var answer = await Manager.ChangeDataAsync(SessionId, UserId, remove: true, [key], cancellationToken).ConfigureAwait(false);
+        var answer = await Manager.ChangeDataAsync(SessionId, UserId, [], [key], cancellationToken).ConfigureAwait(false);
         if (answer is not { } a)
         {
             IsTerminated = true;
@@ -108,7 +107,7 @@ public sealed class Session
         var data = new Dictionary<string, string>(Data, StringComparer.Ordinal);
         data.Remove(key);
         _record = _record with { LastMs = a.LastMs, ExpiresMs = a.ExpiresMs, Data = data };
-        return had;
+        return a.Removed > 0;
     }
 
     /// <summary>Terminates the session (reason <see cref="TerminationReason.Terminated"/>). False when it was already gone.</summary>

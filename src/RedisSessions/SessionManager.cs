@@ -223,6 +223,28 @@ public sealed partial class SessionManager : IAsyncDisposable
         return record is null ? null : new Session(this, record);
     }
 
+    /// <summary>Loads a session for use like <see cref="GetSessionAsync"/>, and when it is gone says why while Redis
+    /// still remembers (<see cref="FindTerminationReasonAsync"/>), from the same read: one round trip for a live session
+    /// or an ended one. What a web request needs to sign a browser out with a reason.</summary>
+    public async Task<SessionLoad> LoadSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!SessionIds.TryParse(sessionId, out var tag))
+        {
+            return SessionLoad.Unknown;
+        }
+        var started = Stopwatch.GetTimestamp();
+        var (record, reason) = await RunAsync("get", () => _store.LoadForUseOrReasonAsync(tag, sessionId, cancellationToken)).ConfigureAwait(false);
+        Record("get", started);
+        return record is not null ? new SessionLoad(new Session(this, record), null)
+            : new SessionLoad(null, reason is null ? null : TerminationReasonNames.FromWire(reason));
+    }
+
+    /// <summary>True when <paramref name="sessionId"/> has the shape of an id this library issues (its user's tag and
+    /// 22 URL-safe characters): anything else can't name a session, and no operation sends it to Redis.</summary>
+    public static bool IsWellFormedSessionId(string? sessionId) => SessionIds.TryParse(sessionId, out _);
+
     /// <summary>Reads a session without counting it as activity (for admin tools). Null when unknown, expired or terminated.</summary>
     public async Task<Session?> PeekSessionAsync(string sessionId, CancellationToken cancellationToken = default)
     {
@@ -252,17 +274,26 @@ public sealed partial class SessionManager : IAsyncDisposable
 
     /// <summary>Sets data values of a session in one atomic write (counts as activity). False when the session is gone.</summary>
     /// <exception cref="SessionDataTooLargeException">The data would exceed <see cref="SessionOptions.MaxDataBytes"/>; nothing was written.</exception>
-    public async Task<bool> SetSessionDataAsync(string sessionId, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken = default)
+    public Task<bool> SetSessionDataAsync(string sessionId, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
-        var pairs = DataArguments(values, nameof(values));
-        var items = new List<string>(pairs.Count * 2);
-        foreach (var (key, value) in pairs)
+        return UpdateSessionDataAsync(sessionId, values, remove: null, cancellationToken);
+    }
+
+    /// <summary>Sets <paramref name="set"/> and removes <paramref name="remove"/> in one atomic write (counts as
+    /// activity): what a web request changed in its session state, and nothing else. A key in both ends up set. False
+    /// when the session is gone.</summary>
+    /// <exception cref="SessionDataTooLargeException">The data would exceed <see cref="SessionOptions.MaxDataBytes"/>; nothing was written.</exception>
+    public async Task<bool> UpdateSessionDataAsync(string sessionId, IReadOnlyDictionary<string, string>? set, IReadOnlyCollection<string>? remove, CancellationToken cancellationToken = default)
+    {
+        var pairs = DataArguments(set, nameof(set));
+        var removed = new List<string>(remove?.Count ?? 0);
+        foreach (var key in remove ?? [])
         {
-            items.Add(key);
-            items.Add(value);
+            CheckDataKey(key, nameof(remove));
+            removed.Add(key);
         }
-        return await ChangeDataAsync(sessionId, null, remove: false, items, cancellationToken).ConfigureAwait(false) is not null;
+        return await ChangeDataAsync(sessionId, null, pairs, removed, cancellationToken).ConfigureAwait(false) is not null;
     }
 
     /// <summary>Terminates a session (reason <see cref="TerminationReason.Terminated"/>); the callbacks have run when this
@@ -505,23 +536,20 @@ public sealed partial class SessionManager : IAsyncDisposable
         return answer;
     }
 
-    /// <summary>Sets (key, value pairs) or removes (keys) data values. Null when the session is gone.</summary>
+    /// <summary>Sets and removes data values in one step. Null when the session is gone.</summary>
     /// <exception cref="SessionDataTooLargeException">The data would exceed <see cref="SessionOptions.MaxDataBytes"/>; nothing was written.</exception>
-    internal async Task<SessionAnswer?> ChangeDataAsync(string sessionId, string? userId, bool remove, IReadOnlyList<string> items, CancellationToken cancellationToken)
+    internal async Task<SessionAnswer?> ChangeDataAsync(string sessionId, string? userId, IReadOnlyList<KeyValuePair<string, string>> set, IReadOnlyList<string> remove, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!remove)
+        long size = 0;
+        foreach (var (key, value) in set)
         {
-            long size = 0;
-            foreach (var item in items)
-            {
-                size += System.Text.Encoding.UTF8.GetByteCount(item);
-            }
-            if (size > _options.MaxDataBytes)
-            {
-                throw new SessionDataTooLargeException(size, _options.MaxDataBytes);
-            }
+            size += System.Text.Encoding.UTF8.GetByteCount(key) + System.Text.Encoding.UTF8.GetByteCount(value);
+        }
+        if (size > _options.MaxDataBytes)
+        {
+            throw new SessionDataTooLargeException(size, _options.MaxDataBytes);
         }
         if (!SessionIds.TryParse(sessionId, out var tag))
         {
@@ -531,7 +559,7 @@ public sealed partial class SessionManager : IAsyncDisposable
         var answer = await RunAsync("set-data", async () =>
         {
             var user = userId ?? await _store.UserOfAsync(tag, sessionId).ConfigureAwait(false);
-            return user is null ? SessionAnswer.Gone : await _store.ChangeDataAsync(tag, sessionId, UserKeys.For(_scripts.Keys, user), remove, items, cancellationToken).ConfigureAwait(false);
+            return user is null ? SessionAnswer.Gone : await _store.ChangeDataAsync(tag, sessionId, UserKeys.For(_scripts.Keys, user), set, remove, cancellationToken).ConfigureAwait(false);
         }).ConfigureAwait(false);
         Record("set-data", started);
         return answer.Outcome switch

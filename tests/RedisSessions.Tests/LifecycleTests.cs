@@ -170,6 +170,43 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
     }
 
     [Fact]
+    public async Task Setting_and_removing_data_in_one_write_keeps_every_other_key()
+    {
+        var prefix = NewPrefix();
+        await using var serverA = NewManager(prefix);
+        await using var serverB = NewManager(prefix);
+        var session = await serverA.CreateSessionAsync("fay", new Dictionary<string, string> { ["a"] = "1", ["b"] = "2", ["c"] = "3" });
+
+        // Two requests, on two servers, each changing its own keys.
+        Assert.True(await serverA.UpdateSessionDataAsync(session.SessionId, new Dictionary<string, string> { ["a"] = "10" }, ["b"]));
+        Assert.True(await serverB.UpdateSessionDataAsync(session.SessionId, new Dictionary<string, string> { ["d"] = "4" }, ["missing"]));
+
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "10", ["c"] = "3", ["d"] = "4" }, (await serverB.PeekSessionAsync(session.SessionId))!.Data);
+        await session.TerminateAsync();
+        Assert.False(await serverA.UpdateSessionDataAsync(session.SessionId, new Dictionary<string, string> { ["a"] = "late" }, ["c"]));
+    }
+
+    [Fact]
+    public async Task Loading_says_why_a_session_is_gone_from_the_same_read()
+    {
+        var prefix = NewPrefix();
+        await using var manager = NewManager(prefix, o => o.MaxSessionsPerUser = 1);
+        var evicted = await manager.CreateSessionAsync("gus");
+        var current = await manager.CreateSessionAsync("gus");
+
+        var live = await manager.LoadSessionAsync(current.SessionId);
+        Assert.Equal(current.SessionId, live.Session!.SessionId);
+        Assert.Null(live.EndReason);
+        var gone = await manager.LoadSessionAsync(evicted.SessionId);
+        Assert.Null(gone.Session);
+        Assert.Equal(TerminationReason.Evicted, gone.EndReason);
+        Assert.Equal(new SessionLoad(null, null), await manager.LoadSessionAsync("3ffAAAAAAAAAAAAAAAAAAAAAA"));
+        Assert.Equal(new SessionLoad(null, null), await manager.LoadSessionAsync("not an id"));
+        Assert.False(SessionManager.IsWellFormedSessionId("not an id"));
+        Assert.True(SessionManager.IsWellFormedSessionId(current.SessionId));
+    }
+
+    [Fact]
     public async Task User_sessions_lists_only_live_sessions_of_that_user()
     {
         var prefix = NewPrefix();

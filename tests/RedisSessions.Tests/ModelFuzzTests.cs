@@ -225,8 +225,12 @@ public abstract class ModelFuzzTests(RedisFixture redis, ITestOutputHelper outpu
                     await Assert.ThrowsAnyAsync<ArgumentException>(() => manager.TerminateSessionAsync(id));
                     return;
                 }
-                Assert.Equal(session is { Ended: false }, await manager.TerminateSessionAsync(id));
-                session?.End(TerminationReason.Terminated);
+                var live = session is { Ended: false };
+                Assert.Equal(live, await manager.TerminateSessionAsync(id));
+                if (live)
+                {
+                    session!.End(TerminationReason.Terminated);
+                }
                 return;
             }
             case OpKind.Rotate:

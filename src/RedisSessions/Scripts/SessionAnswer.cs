@@ -34,11 +34,12 @@ internal enum SessionOutcome
 /// <param name="ExpiresMs">Expiry (Ok).</param>
 /// <param name="CreatedMs">Creation (Ok, touch and set-data).</param>
 /// <param name="Wrote">touch: whether the activity was recorded (false within the activity resolution).</param>
+/// <param name="Removed">set-data: how many of the keys to remove were there.</param>
 /// <param name="Size">set-data: the size the data would have had (TooLarge).</param>
 /// <param name="Owner">The session's user (WrongUser).</param>
 /// <param name="Fields">rotate: the session's fields; end/expired: the snapshot when this process claimed it.</param>
 internal readonly record struct SessionAnswer(SessionOutcome Outcome, long NowMs, long LastMs, long ExpiresMs, long CreatedMs, bool Wrote, long Size,
-    string? Owner, RedisValue[]? Fields)
+    string? Owner, RedisValue[]? Fields, long Removed = 0)
 {
     /// <summary>The answer for a session known to be gone without asking a script.</summary>
     public static SessionAnswer Gone { get; } = new(SessionOutcome.Gone, 0, 0, 0, 0, false, 0, null, null);
@@ -50,8 +51,9 @@ internal readonly record struct SessionAnswer(SessionOutcome Outcome, long NowMs
             case "ok":
                 return reply.Count switch
                 {
-                    // touch / set-data: {'ok', now, last, expires, created[, wrote]}
-                    >= 5 => new SessionAnswer(SessionOutcome.Ok, reply.Long(1), reply.Long(2), reply.Long(3), reply.Long(4), reply.Count > 5 && reply.Long(5) == 1, 0, null, null),
+                    // touch: {'ok', now, last, expires, created, wrote}; set-data: the same with removed for wrote
+                    >= 5 => new SessionAnswer(SessionOutcome.Ok, reply.Long(1), reply.Long(2), reply.Long(3), reply.Long(4), reply.Count > 5 && reply.Long(5) == 1, 0, null, null,
+                        reply.Count > 5 ? reply.Long(5) : 0),
                     // rotate / end: {'ok', now[, fields]}
                     3 => new SessionAnswer(SessionOutcome.Ok, reply.Long(1), 0, 0, 0, false, 0, null, reply.Fields(2)),
                     _ => new SessionAnswer(SessionOutcome.Ok, reply.Long(1), 0, 0, 0, false, 0, null, null),

@@ -19,10 +19,11 @@ internal static class SessionCalls
         return SessionAnswer.Read(new ScriptReply(reply), "touch_session");
     }
 
-    /// <summary>Sets (<paramref name="remove"/> false: key, value pairs) or removes (keys) data values.</summary>
-    public static async Task<SessionAnswer> SetDataAsync(IDatabaseAsync db, ScriptContext c, string sessionId, UserKeys user, RedisValue owner, bool remove, IReadOnlyList<string> items)
+    /// <summary>Sets <paramref name="set"/> (key, value pairs) and removes <paramref name="remove"/> (keys) in one step.</summary>
+    public static async Task<SessionAnswer> SetDataAsync(IDatabaseAsync db, ScriptContext c, string sessionId, UserKeys user, RedisValue owner,
+        IReadOnlyList<KeyValuePair<string, string>> set, IReadOnlyList<string> remove)
     {
-        var values = new RedisValue[13 + items.Count];
+        var values = new RedisValue[13 + 2 * set.Count + remove.Count];
         values[0] = sessionId;
         values[1] = user.UserId;
         values[2] = user.Member;
@@ -35,10 +36,16 @@ internal static class SessionCalls
         values[9] = c.Channel;
         values[10] = c.TagBase(user.Tag);
         values[11] = c.MaxDataBytes;
-        values[12] = remove ? "remove" : "set";
-        for (var i = 0; i < items.Count; i++)
+        values[12] = set.Count;
+        var at = 13;
+        foreach (var (key, value) in set)
         {
-            values[13 + i] = items[i];
+            values[at++] = key;
+            values[at++] = value;
+        }
+        foreach (var key in remove)
+        {
+            values[at++] = key;
         }
         var reply = await SessionScripts.SetSessionData.EvaluateAsync(db, SessionKeys(c, sessionId, user), values).ConfigureAwait(false);
         return SessionAnswer.Read(new ScriptReply(reply), "set_session_data");

@@ -105,6 +105,36 @@ internal sealed partial class SessionStore
         return answer.Outcome == SessionOutcome.Ok ? record with { LastMs = answer.LastMs, ExpiresMs = answer.ExpiresMs } : null;
     }
 
+    /// <summary><see cref="LoadForUseAsync"/>, and for a session that is gone the reason its hash still records (an ended
+    /// session's snapshot or notice), read by the same HGETALL; a session found past its time is ended now, as expired.</summary>
+    public async Task<(SessionRecord? Record, string? Reason)> LoadForUseOrReasonAsync(string tag, string sessionId, CancellationToken cancellationToken)
+    {
+        var redis = _connection.Current ?? await RedisAsync().ConfigureAwait(false);
+        var entries = await redis.GetDatabase().HashGetAllAsync(Keys.Session(tag, sessionId)).ConfigureAwait(false);
+        var record = SessionRecord.From(sessionId, entries);
+        if (record is null)
+        {
+            // a notice keeps only ended and reason (no user field)
+            var reason = entries.FirstOrDefault(e => e.Name == "reason").Value;
+            return (null, reason.IsNull ? null : (string?)reason);
+        }
+        if (record.IsEnded)
+        {
+            return (null, record.Reason);
+        }
+        if (_clock.TryGetNow(out var now) && now - record.LastMs < _resolutionMs && record.ExpiresMs - now > FastPathMarginMs)
+        {
+            return (record, null);
+        }
+        var answer = await TouchAsync(tag, sessionId, UserKeys.For(Keys, record.UserId), _resolutionMs, cancellationToken).ConfigureAwait(false);
+        return answer.Outcome switch
+        {
+            SessionOutcome.Ok => (record with { LastMs = answer.LastMs, ExpiresMs = answer.ExpiresMs }, null),
+            SessionOutcome.Expired => (null, record.AbsoluteMs > 0 && record.AbsoluteMs <= record.ExpiresMs ? "absolute_timeout" : "expired"),
+            _ => (null, null),
+        };
+    }
+
     /// <summary>Reads a session without counting it as activity; null when unknown, ended, or past its time.</summary>
     public async Task<SessionRecord?> PeekAsync(string tag, string sessionId)
     {
@@ -163,11 +193,12 @@ internal sealed partial class SessionStore
         return await SettleAsync(tag, sessionId, answer, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Sets or removes data values (counts as activity).</summary>
-    public async Task<SessionAnswer> ChangeDataAsync(string tag, string sessionId, UserKeys user, bool remove, IReadOnlyList<string> items, CancellationToken cancellationToken)
+    /// <summary>Sets and removes data values in one step (counts as activity).</summary>
+    public async Task<SessionAnswer> ChangeDataAsync(string tag, string sessionId, UserKeys user, IReadOnlyList<KeyValuePair<string, string>> set,
+        IReadOnlyList<string> remove, CancellationToken cancellationToken)
     {
         var db = await DbAsync().ConfigureAwait(false);
-        var answer = await SessionCalls.SetDataAsync(db, _scripts, sessionId, user, _terminations.ClaimOwner, remove, items).ConfigureAwait(false);
+        var answer = await SessionCalls.SetDataAsync(db, _scripts, sessionId, user, _terminations.ClaimOwner, set, remove).ConfigureAwait(false);
         return await SettleAsync(tag, sessionId, answer, cancellationToken).ConfigureAwait(false);
     }
 
