@@ -114,6 +114,7 @@ public abstract class AdminTests(RedisFixture redis) : SessionTestBase(redis)
         Assert.Equal("ivy", seen.UserMember);
         Assert.InRange(seen.UserIndexScore!.Value, session.ExpiresAt.ToUnixTimeMilliseconds(), session.ExpiresAt.ToUnixTimeMilliseconds() + 1);
         Assert.Equal(seen.UserIndexScore, seen.UserEarliestScore);
+        Assert.Equal(session.SessionId, seen.UserEarliestSessionId);
         Assert.Equal(seen.UserEarliestScore, seen.DueIndexScore);
         Assert.Equal(TagKey(prefix, session.SessionId, "due"), seen.DueIndexKey);
         Assert.Equal(session.ExpiresAt, seen.WakeAt);

@@ -250,6 +250,7 @@ public sealed partial class SessionAdmin
             UserMember = user?.Member,
             UserIndexScore = read.UserIndexScore,
             UserEarliestScore = read.EarliestScore,
+            UserEarliestSessionId = read.EarliestSessionId,
             DueIndexKey = Keys.Due(tag)!,
             DueIndexScore = read.DueScore,
             PendingKey = Keys.Pending(tag)!,

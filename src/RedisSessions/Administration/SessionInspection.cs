@@ -84,6 +84,9 @@ public sealed class SessionInspection
     /// <summary>The lowest score in the user's index: the user's earliest expiry.</summary>
     public double? UserEarliestScore { get; init; }
 
+    /// <summary>The session with the lowest score in the user's index (the one the user's due score follows).</summary>
+    public string? UserEarliestSessionId { get; init; }
+
     /// <summary>The tag's due index: <c>{prefix}:{tag}:due</c>.</summary>
     public required string DueIndexKey { get; init; }
 
