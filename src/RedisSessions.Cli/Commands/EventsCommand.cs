@@ -38,7 +38,7 @@ internal static class EventsCommand
             context.Out.WriteLine(Line("TIME", "REASON", "SESSION", "USER", "NODE", "HANDLED BY"));
             if (latest.Count == 0 && !follow)
             {
-                context.Out.WriteLine($"(no termination events in {Text.Safe(context.Prefix)}:events)");
+                context.Out.WriteLine($"(no termination events in {Text.Safe(context.Admin.EventStreamKey)})");
             }
         }
         foreach (var e in latest)

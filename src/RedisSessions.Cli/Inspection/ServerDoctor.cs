@@ -168,7 +168,7 @@ internal sealed class ServerDoctor
         var prefix = _context.Prefix;
         if (listeners.Count == 0)
         {
-            checks.Add(Check("listeners", DoctorCheck.Info, prefix, $"no listener heartbeat (processes with termination handlers announce themselves as {prefix}:heartbeat:{{node}})"));
+            checks.Add(Check("listeners", DoctorCheck.Info, prefix, $"no listener heartbeat (processes with termination handlers announce themselves with a key matching {_context.Admin.HeartbeatKeyPattern})"));
         }
         foreach (var beat in listeners)
         {

@@ -2,7 +2,7 @@ using RedisSessions.Administration;
 
 namespace RedisSessions.Cli.Output;
 
-/// <summary>One entry of the termination stream (<c>{prefix}:events</c>), as <c>events</c> prints it.</summary>
+/// <summary>One entry of the termination stream, as <c>events</c> prints it.</summary>
 internal sealed class EventRow
 {
     public required string Id { get; init; }

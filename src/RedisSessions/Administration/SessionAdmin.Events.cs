@@ -35,7 +35,7 @@ public sealed partial class SessionAdmin
         }).ConfigureAwait(false);
     }
 
-    /// <summary>Up to <paramref name="count"/> termination events that came after the one with id
+    /// <summary>Up to <paramref name="count"/> (defaults to 1,000) termination events that came after the one with id
     /// <paramref name="afterId"/> (XRANGE with an exclusive start), oldest first.</summary>
     /// <exception cref="ArgumentException"><paramref name="afterId"/> is null, empty or white space.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is below 1.</exception>
@@ -94,11 +94,11 @@ public sealed partial class SessionAdmin
         {
             var redis = await _manager.Connection.GetAsync().ConfigureAwait(false);
             var db = redis.GetDatabase();
-            var prefix = Keys.Prefix + ":heartbeat:";
+            var prefix = HeartbeatKeyPattern[..^1];
             var keys = new HashSet<string>(StringComparer.Ordinal);
             foreach (var server in Primaries(redis))
             {
-                await foreach (var key in server.KeysAsync(db.Database, prefix + "*", pageSize: 1000).WithCancellation(cancellationToken).ConfigureAwait(false))
+                await foreach (var key in server.KeysAsync(db.Database, HeartbeatKeyPattern, pageSize: 1000).WithCancellation(cancellationToken).ConfigureAwait(false))
                 {
                     keys.Add((string)key!);
                 }

@@ -46,6 +46,13 @@ public sealed partial class SessionAdmin
     /// <summary>The key prefix of the store this admin works on.</summary>
     public string KeyPrefix => Keys.Prefix;
 
+    /// <summary>The termination stream's key (<c>{prefix}:events</c>), for messages and <c>redis-cli</c> hints.</summary>
+    public string EventStreamKey => Keys.Events!;
+
+    /// <summary>The pattern the listeners' heartbeat keys match (<c>{prefix}:heartbeat:*</c>), for messages and
+    /// <c>redis-cli --scan</c> hints.</summary>
+    public string HeartbeatKeyPattern => Keys.Prefix + ":heartbeat:*";
+
     private KeySchema Keys => _manager.Scripts.Keys;
 
     private ScriptContext Scripts => _manager.Scripts;
