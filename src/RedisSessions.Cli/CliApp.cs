@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using RedisSessions.Cli.Commands;
-using RedisSessions.Internal;
 
 namespace RedisSessions.Cli;
 
@@ -13,11 +12,12 @@ internal static class CliApp
     private const string Name = "redis-sessions";
 
     /// <summary>The root is a plain command named <c>redis-sessions</c> (a RootCommand would take the assembly's name,
-    /// RedisSessions.Cli, which the library's InternalsVisibleTo needs), with the help and version options added.</summary>
+    /// RedisSessions.Cli, which the package and the tests name the program by), with the help and version options added.</summary>
     public static Command BuildRoot(GlobalOptions global)
     {
         var root = new Command(Name, "Inspect and administer a RedisSessions store: stats, list, show, terminate, cleanup, events, doctor.\n"
-            + "Exit codes: 0 success, 1 session not found, 2 usage error, 3 Redis unreachable, 4 doctor found a problem, 5 other failure.");
+            + "Exit codes: 0 success, 1 session not found (or not active), 2 usage error, 3 Redis unreachable, 4 doctor found a problem, "
+            + "5 other failure, 130 interrupted.");
         root.Options.Add(new HelpOption());
         root.Options.Add(new VersionOption());
         global.AddTo(root);
@@ -54,7 +54,10 @@ internal static class CliApp
         }
         try
         {
-            return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // Ctrl+C and SIGTERM cancel the command's token (a new InvocationConfiguration leaves that off): a command
+            // stops, says "interrupted." and exits 130; events --follow ends with 0. One that doesn't stop within the
+            // timeout is abandoned with 130 (143 for SIGTERM).
+            return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(5) });
         }
         catch (CliException ex)
         {
@@ -62,9 +65,9 @@ internal static class CliApp
         }
         catch (OperationCanceledException ex)
         {
-            return Fail(130, "interrupted.", ex);
+            return Fail(ExitCodes.Interrupted, "interrupted.", ex);
         }
-        catch (Exception ex) when (ex is SessionStoreUnavailableException || RedisConnector.IsUnavailable(ex))
+        catch (Exception ex) when (Connection.CliContext.IsUnreachable(ex))
         {
             return Fail(ExitCodes.Unreachable, $"Redis stopped answering: {Connection.RedisTarget.OneLine(ex.Message)}", ex);
         }

@@ -6,7 +6,8 @@ internal static class ExitCodes
     /// <summary>The command did what was asked.</summary>
     public const int Success = 0;
 
-    /// <summary>The session named on the command line doesn't exist (unknown, malformed, expired or terminated).</summary>
+    /// <summary>The session named on the command line is not an active session (unknown, malformed, past its time or
+    /// ended; <c>show</c> still prints what Redis holds about it).</summary>
     public const int NotFound = 1;
 
     /// <summary>The command line is wrong (unknown option, bad value, missing confirmation), or so is the configuration.</summary>
@@ -20,4 +21,8 @@ internal static class ExitCodes
 
     /// <summary>Anything else went wrong (Redis answered with an error, ...).</summary>
     public const int Failed = 5;
+
+    /// <summary>Interrupted (Ctrl+C) before the command finished; <c>events --follow</c> ends with 0 instead, as Ctrl+C
+    /// is how it is meant to stop.</summary>
+    public const int Interrupted = 130;
 }

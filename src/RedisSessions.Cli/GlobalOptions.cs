@@ -28,9 +28,8 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
-    /// <summary>An override of the inactivity timeout. Session hashes don't store it: a session's last activity is its
-    /// expiry minus the creating node's timeout (unless capped by an absolute deadline), which the CLI reads from the
-    /// node registry; this option replaces it for every session.</summary>
+    /// <summary>Accepted and ignored: sessions store their last activity (field <c>last</c>), so nothing is derived
+    /// from a timeout any more. Kept so that scripts written for earlier versions keep working; hidden from help.</summary>
     public Option<TimeSpan?> InactiveTimeout { get; } = CreateInactiveTimeout();
 
     public void AddTo(Command root)
@@ -43,12 +42,9 @@ internal sealed class GlobalOptions
 
     private static Option<TimeSpan?> CreateInactiveTimeout()
     {
-        var option = DurationOption.Create("--inactive-timeout",
-            "Override the InactiveTimeout that last activity and idle times are derived from (sessions store their "
-            + "expiry, not their last activity). Default: each session's creating node's InactiveTimeout, as that node "
-            + "recorded it in the node registry ({prefix}:nodes); for a node with no record there (older data, a registry "
-            + "deleted by hand), RedisSessions:InactiveTimeout (appsettings.json or the environment), then 30m.");
+        var option = DurationOption.Create("--inactive-timeout", "Ignored: sessions store their last activity.");
         option.Recursive = true;
+        option.Hidden = true;
         return option;
     }
 }

@@ -148,6 +148,15 @@ public sealed partial class SessionManager : IAsyncDisposable
 
     internal BackgroundScheduler? Background => _background;
 
+    /// <summary>The operations behind this facade (the admin API reads through them).</summary>
+    internal SessionStore Store => _store;
+
+    /// <summary>The tag sweep (the admin API's cleanup runs it).</summary>
+    internal TagSweeper Sweeper => _sweeper;
+
+    /// <summary>Redis's clock as seen through script replies.</summary>
+    internal RedisClock Clock => _clock;
+
     /// <summary>Redis's clock as this process last saw it (Unix ms).</summary>
     internal long RedisNowMs => _clock.NowMs;
 
@@ -702,7 +711,7 @@ public sealed partial class SessionManager : IAsyncDisposable
             "+@read +@write +@scripting +@pubsub +@connection +time (MEMORY USAGE, CONFIG and INFO are optional).", ex);
     }
 
-    private SessionStoreUnavailableException Unavailable(string operation, Exception ex)
+    internal SessionStoreUnavailableException Unavailable(string operation, Exception ex)
     {
         Log.RedisUnavailable(_logger, ex, operation);
         return new SessionStoreUnavailableException($"Redis is unreachable ({operation} was not applied, or applied whole): {ex.Message}", ex);

@@ -1,49 +1,44 @@
 using System.Text.Json;
+using RedisSessions.Administration;
 using RedisSessions.Cli.Tests.Infrastructure;
 using Xunit;
 
 namespace RedisSessions.Cli.Tests;
 
-[Collection(StandaloneCollection.Name)]
-public sealed class CleanupTests(StandaloneRedisFixture redis) : CliTestBase(redis)
+public abstract class CleanupTests(RedisFixture redis) : CliTestBase(redis)
 {
-    private sealed record Mess(string Live, string Overdue, string LostHash, string Unindexed, string Unscheduled, string FakeUser, string FakePending, string FakeSnapshot);
+    private sealed record Mess(Session Live, Session Overdue, string LostHash, Session Unindexed, string Unscheduled, string FakePending, string Counter);
 
-    /// <summary>One of each problem cleanup fixes, beside a healthy session it must not touch.</summary>
+    /// <summary>One of several kinds of damage, each made by hand as redis-cli would, beside a healthy session.</summary>
     private async Task<Mess> MakeAMessAsync(string prefix)
     {
         await using var app = NewManager(prefix);
-        await using var twoHoursAgo = NewManager(prefix, clock: new ShiftedClock(TimeSpan.FromHours(-2)));
+        await using var quick = NewManager(prefix, "web-q", o => o.InactiveTimeout = TimeSpan.FromMilliseconds(100));
         var live = await app.CreateSessionAsync("kate");
-        // Past its time (expired an hour ago) and never ended: nobody ran a sweep.
-        var overdue = await twoHoursAgo.CreateSessionAsync("liam");
-        // Its hash vanished (deleted by hand): mona's entry in the users hash still lists it.
-        var lostHash = await app.CreateSessionAsync("mona");
-        await Db.KeyDeleteAsync(Key(prefix, lostHash.SessionId, "session"));
-        // A live session its bucket's indexes lost: nick's users entry and expiry member are gone.
+        // Past its time and never ended: nobody ran a sweep.
+        var overdue = await quick.CreateSessionAsync("liam");
+        await RedisTime.WaitUntilAsync(Db, overdue.ExpiresAt);
+        // DEL of a session hash: mona's index still lists it.
+        var lost = await app.CreateSessionAsync("mona");
+        await Db.KeyDeleteAsync(TestKeys.SessionKey(prefix, lost.SessionId));
+        // ZREM from the user's index: nick's second session is listed nowhere.
+        await app.CreateSessionAsync("nick");
         var unindexed = await app.CreateSessionAsync("nick");
-        await Db.HashDeleteAsync(BucketKey(prefix, unindexed.SessionId, "users"), "nick");
-        await Db.SortedSetRemoveAsync(BucketKey(prefix, unindexed.SessionId, "expiry"), "nick");
-        // A live session whose user the expiry schedule lost: the sweep would never end it.
-        var unscheduled = await app.CreateSessionAsync("pete");
-        await Db.SortedSetRemoveAsync(BucketKey(prefix, unscheduled.SessionId, "expiry"), "pete");
-        // Entries and keys pointing at users and sessions that never existed.
-        var fakeUser = "ghost";
-        await Db.SortedSetAddAsync(BucketKey(prefix, live.SessionId, "expiry"), fakeUser, DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeMilliseconds());
+        await Db.SortedSetRemoveAsync(TestKeys.UserKey(prefix, unindexed.SessionId, "nick"), unindexed.SessionId);
+        // ZREM from the due index: no sweep visits pete.
+        var pete = await app.CreateSessionAsync("pete");
+        await Db.SortedSetRemoveAsync(TestKeys.TagKey(prefix, pete.SessionId, "due"), "pete");
+        // ZADD of a pending entry with no snapshot.
         var fakePending = FakeIdBeside(live.SessionId, 'P');
-        await Db.SortedSetAddAsync(BucketKey(prefix, fakePending, "pending"), fakePending, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        var fakeSnapshot = FakeIdBeside(live.SessionId, 'S');
-        await Db.HashSetAsync(Key(prefix, fakeSnapshot, "ended"), [new("u", "ghost"), new("reason", "admin")]);
-        return new Mess(live.SessionId, overdue.SessionId, lostHash.SessionId, unindexed.SessionId, unscheduled.SessionId, fakeUser, fakePending, fakeSnapshot);
+        await Db.SortedSetAddAsync(TestKeys.TagKey(prefix, fakePending, "pending"), fakePending, 0);
+        return new Mess(live, overdue, lost.SessionId, unindexed, "pete", fakePending, TestKeys.TagKey(prefix, live.SessionId, "sessions"));
     }
 
-    /// <summary>Each item's kind with its session id, or with its user for a change to a user's index entry as a whole.</summary>
-    private static List<(string Kind, string Subject)> Items(JsonElement report) =>
-        report.GetProperty("items").EnumerateArray()
-            .Select(i => (i.GetProperty("kind").GetString()!, i.GetProperty("session_id").GetString() ?? "user:" + i.GetProperty("user").GetString())).ToList();
+    private static List<string> Kinds(JsonElement report) =>
+        report.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("kind").GetString()!).Order(StringComparer.Ordinal).ToList();
 
     [Fact]
-    public async Task Cleanup_without_yes_and_without_a_terminal_lists_the_plan_refuses_and_changes_nothing()
+    public async Task Cleanup_without_a_terminal_or_yes_lists_the_plan_refuses_with_exit_2_and_changes_nothing()
     {
         var prefix = NewPrefix();
         var mess = await MakeAMessAsync(prefix);
@@ -51,115 +46,85 @@ public sealed class CleanupTests(StandaloneRedisFixture redis) : CliTestBase(red
 
         var table = await CliAsync(prefix, "cleanup");
         var json = await CliAsync(prefix, "cleanup", "--json");
+        var dryRun = await CliAsync(prefix, "cleanup", "--dry-run");
 
         Assert.True(table.ExitCode == 2, table.ToString());
-        var refusal = Assert.Single(table.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains("refusing to change anything", refusal, StringComparison.Ordinal);
-        Assert.Contains("--yes", refusal, StringComparison.Ordinal);
         Assert.Contains("Cleanup plan for prefix", table.Stdout, StringComparison.Ordinal);
-        Assert.Matches($@"session past its time\s+{prefix}:\{{{mess.Overdue[..3]}\}}:session:{mess.Overdue}", table.Stdout);
-        Assert.Matches($@"stale user entry\s+{prefix}:\{{{mess.LostHash[..3]}\}}:users\s+{mess.LostHash}\s+listed for user mona", table.Stdout);
-        Assert.Matches(@"stale expiry entry\s+\S+:expiry\s+\(user ghost\)", table.Stdout);
-        Assert.Matches(@"stale expiry score\s+\S+:expiry\s+\(user pete\)\s+user pete is not in it", table.Stdout);
+        Assert.Matches($@"session past its time\s+\S+\s+{mess.Overdue.SessionId}\s+user liam: its time was up", table.Stdout);
+        Assert.Matches($@"stale index entry\s+\S+\s+{mess.LostHash}\s+listed in .* but its session hash is gone", table.Stdout);
+        Assert.Matches($@"unindexed session\s+\S+\s+{mess.Unindexed.SessionId}\s+", table.Stdout);
+        Assert.Matches(@"unscheduled user\s+\S+\s+\(user pete\)\s+", table.Stdout);
+        Assert.Matches($@"stale pending entry\s+\S+\s+{mess.FakePending}\s+ready for any handler, but its snapshot is gone", table.Stdout);
+        Assert.Matches(@"^5 change\(s\): ", table.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        var refusal = Assert.Single(table.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("redis-sessions: cleanup: refusing to change anything: no terminal to ask for confirmation; re-run with --yes to apply these 5 change(s).", refusal);
 
         Assert.Equal(2, json.ExitCode);
         var report = json.Json();
         Assert.False(report.GetProperty("applied").GetBoolean());
-        var items = Items(report);
-        Assert.Equal(
-            new[]
-            {
-                ("overdue_session", mess.Overdue),
-                ("stale_user_entry", mess.LostHash),
-                ("stale_expiry_entry", "user:" + mess.FakeUser),
-                ("stale_expiry_score", "user:pete"),
-                ("stale_pending_entry", mess.FakePending),
-                ("unindexed_session", mess.Unindexed),
-                ("orphan_snapshot", mess.FakeSnapshot),
-            }.Order(),
-            items.Order());
-        Assert.Equal(2, report.GetProperty("summary").GetProperty("orphaned keys").GetInt64()); // fake snapshot, unindexed session
-        Assert.Equal(4, report.GetProperty("summary").GetProperty("stale index entries").GetInt64());
-        Assert.Equal(1, report.GetProperty("summary").GetProperty("sessions past their time").GetInt64());
+        Assert.True(report.GetProperty("scanned_keyspace").GetBoolean());
+        Assert.Equal(["overdue_session", "stale_index_entry", "stale_pending_entry", "unindexed_session", "unscheduled_user"], Kinds(report));
+        Assert.Equal(1, report.GetProperty("summary").GetProperty("stale_index_entry").GetInt64());
 
+        Assert.Equal(0, dryRun.ExitCode);
         Assert.Equal(before, await Redis.DumpAsync(prefix));
     }
 
     [Fact]
-    public async Task Cleanup_yes_fixes_everything_through_the_pipeline_and_a_second_run_finds_nothing()
+    public async Task Cleanup_yes_repairs_everything_ends_what_is_overdue_and_a_second_run_finds_nothing()
     {
         var prefix = NewPrefix();
         var mess = await MakeAMessAsync(prefix);
-        await using var app = NewManager(prefix);
+        await Db.StringSetAsync(mess.Counter, 42); // SET rs:{tag}:sessions 42
 
-        var result = await CliAsync(prefix, "cleanup", "--yes", "--json");
+        var applied = await CliAsync(prefix, "cleanup", "--yes", "--json");
+        var again = await CliAsync(prefix, "cleanup", "--yes");
 
-        Assert.True(result.ExitCode == 0, result.ToString());
-        var report = result.Json();
+        Assert.True(applied.ExitCode == 0, applied.ToString());
+        var report = applied.Json();
         Assert.True(report.GetProperty("applied").GetBoolean());
-        var done = report.GetProperty("result");
-        Assert.Equal(1, done.GetProperty("ended_sessions").GetInt64());
-        Assert.Equal(3, done.GetProperty("removed_index_entries").GetInt64()); // lost hash's id in mona's entry; ghost's expiry member; fake pending
-        Assert.Equal(1, done.GetProperty("deleted_orphaned_keys").GetInt64()); // fake snapshot
-        Assert.Equal(1, done.GetProperty("reindexed_sessions").GetInt64());
-        Assert.Equal(1, done.GetProperty("rescored_entries").GetInt64());
-        Assert.Equal(0, done.GetProperty("skipped").GetInt64());
+        Assert.Contains("counter_mismatch", Kinds(report));
+        var repaired = report.GetProperty("result").GetProperty("repaired");
+        foreach (var kind in new[] { "overdue_session", "stale_index_entry", "stale_pending_entry", "unindexed_session", "unscheduled_user", "counter_mismatch" })
+        {
+            Assert.True(repaired.TryGetProperty(kind, out var count) && count.GetInt64() >= 1, $"{kind} not repaired: {report}");
+        }
+        Assert.Equal(1, report.GetProperty("result").GetProperty("sessions_ended").GetInt32());
+        Assert.Empty(report.GetProperty("result").GetProperty("skipped").EnumerateObject());
 
-        // The session past its time ended as expired, left for a listener's callbacks.
-        Assert.Equal("expired", (string?)await Db.HashGetAsync(Key(prefix, mess.Overdue, "ended"), "reason"));
-        Assert.NotNull(await Db.SortedSetScoreAsync(BucketKey(prefix, mess.Overdue, "pending"), mess.Overdue));
-        // Healthy and re-indexed sessions are live and listed again (the lost one scheduled at its expiry); the rest is gone.
-        Assert.NotNull(await app.PeekSessionAsync(mess.Live));
-        var nick = Assert.Single(await app.GetUserSessionsAsync("nick"));
-        Assert.Equal(mess.Unindexed, nick.SessionId);
-        Assert.Equal(nick.ExpiresAt.ToUnixTimeMilliseconds(), await Db.SortedSetScoreAsync(BucketKey(prefix, mess.Unindexed, "expiry"), "nick"));
-        var pete = Assert.Single(await app.GetUserSessionsAsync("pete"));
-        Assert.Equal(pete.ExpiresAt.ToUnixTimeMilliseconds(), await Db.SortedSetScoreAsync(BucketKey(prefix, mess.Unscheduled, "expiry"), "pete"));
-        Assert.Empty(await app.GetUserSessionsAsync("mona"));
-        Assert.False(await Db.HashExistsAsync(BucketKey(prefix, mess.LostHash, "users"), "mona"));
-        Assert.False(await Db.KeyExistsAsync(Key(prefix, mess.FakeSnapshot, "ended")));
-        Assert.Null(await Db.SortedSetScoreAsync(BucketKey(prefix, mess.Live, "expiry"), mess.FakeUser));
-        Assert.Null(await Db.SortedSetScoreAsync(BucketKey(prefix, mess.FakePending, "pending"), mess.FakePending));
-        var stats = await app.GetStatsAsync();
-        Assert.Equal(3, stats.TotalActiveSessions); // kate, nick, pete: the bucket counts are right again
-        Assert.Equal(0, stats.OverdueSessions);
-
-        var again = await CliAsync(prefix, "cleanup");
         Assert.True(again.ExitCode == 0, again.ToString());
-        Assert.StartsWith("Nothing to clean under prefix", again.Stdout, StringComparison.Ordinal);
+        Assert.StartsWith($"Nothing to clean under prefix \"{prefix}\"", again.Stdout, StringComparison.Ordinal);
+
+        await using var manager = NewManager(prefix);
+        var admin = Admin(manager);
+        Assert.Equal("expired", (await admin.InspectSessionAsync(mess.Overdue.SessionId))!.Reason);
+        Assert.Equal(2, (await manager.GetUserSessionsAsync("nick")).Count);
+        Assert.NotNull(await manager.PeekSessionAsync(mess.Live.SessionId));
+        Assert.Equal(4, (await manager.GetStatsAsync()).TotalActiveSessions); // kate, nick x2, pete
     }
 
     [Fact]
-    public async Task Cleanup_dry_run_and_no_scan()
+    public async Task Cleanup_no_scan_checks_the_indexes_only_and_the_table_says_so()
     {
         var prefix = NewPrefix();
         var mess = await MakeAMessAsync(prefix);
-        var before = await Redis.DumpAsync(prefix);
 
-        var dryRun = await CliAsync(prefix, "cleanup", "--dry-run", "--no-scan", "--json");
-
-        Assert.True(dryRun.ExitCode == 0, dryRun.ToString());
-        var items = Items(dryRun.Json());
-        Assert.Contains(("overdue_session", mess.Overdue), items);
-        Assert.Contains(("stale_user_entry", mess.LostHash), items);
-        Assert.DoesNotContain(items, i => i.Kind.StartsWith("orphan_", StringComparison.Ordinal) || i.Kind == "unindexed_session");
-        Assert.Equal(before, await Redis.DumpAsync(prefix));
-    }
-
-    [Fact]
-    public async Task Cleanup_table_reports_what_it_did()
-    {
-        var prefix = NewPrefix();
-        await MakeAMessAsync(prefix);
-
-        var result = await CliAsync(prefix, "cleanup", "-y");
+        var result = await CliAsync(prefix, "cleanup", "--no-scan", "--dry-run", "--json");
+        var table = await CliAsync(prefix, "cleanup", "--no-scan", "--dry-run");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Matches(@"\d+ change\(s\): ", result.Stdout);
-        Assert.Contains("Done. ", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains("ended sessions: 1", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains("removed index entries: 3", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains("rescored entries: 1", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains("reindexed sessions: 1", result.Stdout, StringComparison.Ordinal);
+        var kinds = Kinds(result.Json());
+        Assert.DoesNotContain("unindexed_session", kinds);
+        Assert.DoesNotContain("unscheduled_user", kinds);
+        Assert.Contains("overdue_session", kinds);
+        Assert.False(result.Json().GetProperty("scanned_keyspace").GetBoolean());
+        Assert.Contains("(keyspace not scanned: --no-scan)", table.Stdout, StringComparison.Ordinal);
+        Assert.NotNull(mess);
     }
 }
+
+[Collection(StandaloneCollection.Name)]
+public sealed class StandaloneCleanupTests(StandaloneRedisFixture redis) : CleanupTests(redis);
+
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterCleanupTests(ClusterRedisFixture redis) : CleanupTests(redis);

@@ -87,11 +87,57 @@ public sealed class DoctorTests
         Assert.True(pending.ExitCode == 4, pending.ToString());
         Assert.Matches(@"WARN\s+pending terminations\s+doc\s+1 ended session\(s\) wait", pending.Stdout);
 
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var now = await RedisTime.NowAsync(connection.GetDatabase());
         await connection.GetDatabase().HashSetAsync("doc:heartbeat:worker-9", [new("node", "worker-9"), new("host", "box"), new("pid", "77"), new("started", now), new("last", now)]);
         var listening = await DoctorAsync(server);
         Assert.True(listening.ExitCode == 0, listening.ToString());
         Assert.Matches(@"OK\s+listeners\s+doc\s+worker-9 on box \(pid 77\), last seen", listening.Stdout);
         Assert.Matches(@"OK\s+pending terminations\s+doc\s+1 pending", listening.Stdout);
+    }
+
+    [Fact]
+    public async Task Doctor_says_plainly_what_it_cannot_check_when_config_and_info_are_refused()
+    {
+        await using var server = await RedisContainers.StartAsync();
+        // An ACL user like a managed Redis gives: everything but CONFIG and INFO.
+        var acl = await server.ExecAsync(["redis-cli", "ACL", "SETUSER", "app", "on", ">secret", "~*", "&*", "+@all", "-config", "-info"]);
+        Assert.Equal("OK", acl.Stdout.Trim());
+        var asApp = RedisContainers.Endpoint(server) + ",user=app,password=secret";
+
+        var table = await CliRunner.RunAsync("doctor", "--redis", asApp, "--prefix", "doc");
+        var json = await CliRunner.RunAsync("doctor", "--json", "--redis", asApp, "--prefix", "doc");
+
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Equal(string.Empty, table.Stderr);
+        Assert.Matches(@"OK\s+version\s+\S+\s+INFO is refused \(NOPERM[^)]*\); PEXPIRETIME exists, so it is Redis 7.0 or later", table.Stdout);
+        Assert.Matches(@"SKIP\s+notify-keyspace-events\s+\S+\s+can't check: CONFIG GET is refused \(NOPERM", table.Stdout);
+        Assert.Matches(@"SKIP\s+maxmemory-policy\s+\S+\s+can't check: CONFIG GET is refused", table.Stdout);
+        Assert.Matches(@"SKIP\s+persistence\s+\S+\s+can't check: INFO is refused", table.Stdout);
+        Assert.EndsWith("No problem found. 3 check(s) skipped: the server refused what they need (check those settings with your provider).", table.Stdout.Trim(), StringComparison.Ordinal);
+        var report = json.Json();
+        Assert.True(report.GetProperty("healthy").GetBoolean());
+        Assert.Equal(3, report.GetProperty("skipped").GetInt32());
+        Assert.Equal(3, report.GetProperty("checks").EnumerateArray().Count(c => c.GetProperty("status").GetString() == "skip"));
+
+        // The other commands don't need CONFIG or INFO.
+        Assert.Equal(0, (await CliRunner.RunAsync("stats", "--redis", asApp, "--prefix", "doc")).ExitCode);
+    }
+}
+
+/// <summary>doctor on the 3-master cluster.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterDoctorTests(ClusterRedisFixture redis) : CliTestBase(redis)
+{
+    [Fact]
+    public async Task Doctor_checks_every_master_and_reports_the_cluster_topology()
+    {
+        var result = await CliAsync(NewPrefix(), "doctor", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var checks = result.Json().GetProperty("checks").EnumerateArray().ToList();
+        Assert.Equal(3, checks.Count(c => c.GetProperty("check").GetString() == "version" && c.GetProperty("status").GetString() == "ok"));
+        var topology = checks.Single(c => c.GetProperty("check").GetString() == "topology");
+        Assert.Equal("ok", topology.GetProperty("status").GetString());
+        Assert.StartsWith("cluster: 3 master(s), 0 replica(s), 16384/16384 slots covered", topology.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 }

@@ -58,6 +58,9 @@ public sealed class ErrorsAndConfigurationTests(StandaloneRedisFixture redis) : 
     [InlineData("events", "--follow", "--poll-interval", "soon")]
     [InlineData("stats", "--prefix", "bad{prefix}")]
     [InlineData("stats", "--redis", "redis://:pw@")]
+    [InlineData("list", "--user", "")]
+    [InlineData("events", "--follow", "--poll-interval", "0s")]
+    [InlineData("list", "--inactive-timeout", "banana")]
     public async Task Usage_errors_exit_2_with_a_message_and_no_stack_trace(params string[] arguments)
     {
         var result = await CliRunner.RunAsync([.. arguments.Contains("--redis") ? arguments : [.. arguments, "--redis", Redis.Configuration]]);
@@ -81,6 +84,44 @@ public sealed class ErrorsAndConfigurationTests(StandaloneRedisFixture redis) : 
         foreach (var command in new[] { "stats", "list", "show", "terminate", "cleanup", "events", "doctor" })
         {
             Assert.Matches($@"(?m)^\s+{command}\b", help.Stdout);
+        }
+    }
+
+    [Fact]
+    public async Task Inactive_timeout_is_still_accepted_but_ignored_with_a_note()
+    {
+        var prefix = NewPrefix();
+        await using var manager = NewManager(prefix);
+        var session = await manager.CreateSessionAsync("lea");
+        await BackdateActivityAsync(prefix, session.SessionId, TimeSpan.FromMinutes(20));
+
+        var result = await CliAsync(prefix, "list", "--json", "--inactive-timeout", "5m");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("redis-sessions: note: --inactive-timeout is ignored (sessions store their last activity).", result.Stderr.Trim());
+        Assert.InRange(result.Json().GetProperty("sessions")[0].GetProperty("idle_seconds").GetDouble(), 1199, 1260);
+        Assert.DoesNotContain("--inactive-timeout", (await CliRunner.RunAsync("--help")).Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_redis_that_goes_away_mid_command_exits_3_with_one_line()
+    {
+        var server = await RedisContainers.StartAsync();
+        try
+        {
+            var endpoint = RedisContainers.Endpoint(server);
+            using var follow = CliRunner.Start("events", "--follow", "--poll-interval", "50ms", "--redis", endpoint, "--prefix", NewPrefix());
+            await Eventually.TrueAsync(() => follow.Lines.Count >= 1, "the header is printed", TimeSpan.FromSeconds(30), follow.ToString);
+
+            await server.StopAsync();
+
+            Assert.Equal(3, await follow.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            var line = Assert.Single(follow.Errors, l => l.Length > 0);
+            Assert.StartsWith($"redis-sessions: cannot reach Redis at {endpoint}", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await server.DisposeAsync();
         }
     }
 

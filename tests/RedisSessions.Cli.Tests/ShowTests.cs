@@ -4,8 +4,7 @@ using Xunit;
 
 namespace RedisSessions.Cli.Tests;
 
-[Collection(StandaloneCollection.Name)]
-public sealed class ShowTests(StandaloneRedisFixture redis) : CliTestBase(redis)
+public abstract class ShowTests(RedisFixture redis) : CliTestBase(redis)
 {
     private static readonly Dictionary<string, string> Data = new()
     {
@@ -14,10 +13,10 @@ public sealed class ShowTests(StandaloneRedisFixture redis) : CliTestBase(redis)
     };
 
     [Fact]
-    public async Task Show_json_has_every_field_data_and_ttls()
+    public async Task Show_json_has_every_field_as_stored_its_ttl_and_its_index_entries()
     {
         var prefix = NewPrefix();
-        await using var manager = NewManager(prefix, "web-7", configure: o => o.AbsoluteTimeout = TimeSpan.FromHours(8));
+        await using var manager = NewManager(prefix, "web-7", o => o.AbsoluteTimeout = TimeSpan.FromHours(8));
         var session = await manager.CreateSessionAsync("carol", Data);
 
         var result = await CliAsync(prefix, "show", session.SessionId, "--json");
@@ -25,187 +24,152 @@ public sealed class ShowTests(StandaloneRedisFixture redis) : CliTestBase(redis)
         Assert.True(result.ExitCode == 0, result.ToString());
         var json = result.Json();
         Assert.Equal(session.SessionId, json.GetProperty("session_id").GetString());
+        Assert.Equal("active", json.GetProperty("status").GetString());
         Assert.Equal("carol", json.GetProperty("user_id").GetString());
         Assert.Equal("web-7", json.GetProperty("node").GetString());
         Assert.Equal(session.CreatedAt, json.GetProperty("created_at").GetDateTimeOffset());
         Assert.Equal(session.LastActivity, json.GetProperty("last_activity").GetDateTimeOffset());
         Assert.Equal(session.ExpiresAt, json.GetProperty("expires_at").GetDateTimeOffset());
         Assert.Equal(session.AbsoluteExpiresAt, json.GetProperty("absolute_expires_at").GetDateTimeOffset());
-        Assert.Equal(3600, json.GetProperty("idle_timeout_seconds").GetDouble());
-        Assert.InRange(json.GetProperty("expires_in_seconds").GetDouble(), 3500, 3600);
-        // The only session of its bucket: the bucket's due key fires (waking a sweep) when it expires.
-        Assert.InRange(json.GetProperty("due_key_ttl_seconds").GetDouble(), 3500, 3600);
-        Assert.InRange(json.GetProperty("session_key_ttl_seconds").GetDouble(), 3600 + 86_000, 3600 + 86_400);
-        var data = json.GetProperty("data");
-        Assert.Equal("3 items", data.GetProperty("cart").GetString());
-        Assert.Equal("line one\nline two\u001b[31m", data.GetProperty("note").GetString());
+        Assert.InRange(json.GetProperty("expires_in_seconds").GetDouble(), 1700, 1800);
+        // The hash lives until its expiry plus ExpiredSessionGrace (10 minutes).
+        Assert.InRange(json.GetProperty("session_key_ttl_seconds").GetDouble(), 2300, 2400);
+        Assert.Equal(session.ExpiresAt.AddMinutes(10), json.GetProperty("session_key_expires_at").GetDateTimeOffset());
+        var fields = json.GetProperty("fields").EnumerateObject().Select(f => f.Name).ToList();
+        Assert.Equal(["user", "created", "last", "absolute", "expires", "node", "d:cart", "d:note"], fields);
+        Assert.Equal(session.ExpiresAt.ToUnixTimeMilliseconds().ToString(), json.GetProperty("fields").GetProperty("expires").GetString());
+        Assert.Equal("line one\nline two\u001b[31m", json.GetProperty("data").GetProperty("note").GetString());
+        Assert.Equal(TestKeys.UserKey(prefix, session.SessionId, "carol"), json.GetProperty("user_index_key").GetString());
+        Assert.InRange(json.GetProperty("user_index_score").GetDouble(), session.ExpiresAt.ToUnixTimeMilliseconds(), session.ExpiresAt.ToUnixTimeMilliseconds() + 1);
+        Assert.Equal(json.GetProperty("user_index_score").GetDouble(), json.GetProperty("due_index_score").GetDouble());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, json.GetProperty("pending_score").ValueKind);
+        Assert.Equal(session.ExpiresAt, json.GetProperty("wake_at").GetDateTimeOffset());
+        Assert.Equal("1", json.GetProperty("counter").GetString());
+        var commands = json.GetProperty("redis_cli").EnumerateArray().Select(c => c.GetProperty("command").GetString()!).ToList();
+        Assert.Contains($"HGETALL '{TestKeys.SessionKey(prefix, session.SessionId)}'", commands);
+        Assert.Contains($"ZSCORE '{TestKeys.TagKey(prefix, session.SessionId, "due")}' 'carol'", commands);
     }
 
     [Fact]
-    public async Task Show_table_lists_fields_and_escapes_data_for_the_terminal()
+    public async Task Show_table_lists_fields_indexes_data_escaped_and_the_redis_cli_view()
     {
         var prefix = NewPrefix();
         await using var manager = NewManager(prefix);
         var session = await manager.CreateSessionAsync("carol", Data);
+        await BackdateActivityAsync(prefix, session.SessionId, TimeSpan.FromMinutes(5));
 
         var result = await CliAsync(prefix, "show", session.SessionId);
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Matches($@"Session\s+{session.SessionId}", result.Stdout);
-        Assert.Matches(@"User\s+carol", result.Stdout);
-        Assert.Matches(@"Idle timeout\s+1h 00m", result.Stdout);
-        Assert.Matches(@"Expires in\s+(59m|1h)", result.Stdout);
-        Assert.Matches(@"Session key TTL\s+1d 0?[01]h", result.Stdout);
-        Assert.Matches($@"Bucket sweep due in\s+(59m|1h)\S* \S* \({Regex.Escape(BucketKey(prefix, session.SessionId, "due"))}: its expiry wakes a sweep", result.Stdout);
-        Assert.Contains("Data (2 key(s)):", result.Stdout, StringComparison.Ordinal);
-        Assert.Matches(@"cart\s+3 items", result.Stdout);
-        Assert.Contains(@"line one\nline two\u001b[31m", result.Stdout, StringComparison.Ordinal);
-        Assert.DoesNotContain('\u001b', result.Stdout);
+        var output = result.Stdout;
+        Assert.Matches($@"Session\s+{session.SessionId}", output);
+        Assert.Matches(@"Status\s+active", output);
+        Assert.Matches(@"User\s+carol", output);
+        Assert.Matches(@"Last activity\s+\S+ \S+Z \(5m \d\ds ago\)", output);
+        Assert.Matches(@"Expires at\s+\S+ \S+Z \(in (29|30)m \d\ds\)", output);
+        Assert.Matches(@"Session key TTL\s+(39|40)m \d\ds \(deleted at .*expiry \+ ExpiredSessionGrace\)", output);
+        Assert.Matches($@"User index\s+listed in {Regex.Escape(TestKeys.UserKey(prefix, session.SessionId, "carol"))} \(score \d+", output);
+        Assert.Matches($@"Due index\s+carol due at \d+\S* in {Regex.Escape(TestKeys.TagKey(prefix, session.SessionId, "due"))}: the user's earliest expiry", output);
+        Assert.Matches(@"Pending\s+not in ", output);
+        Assert.Matches($@"Wake key\s+{Regex.Escape(TestKeys.TagKey(prefix, session.SessionId, "wake"))} expires in (29|30)m", output);
+        Assert.Matches(@"Tag counter\s+\S+ = 1", output);
+        Assert.Contains("Data (2 key(s)):", output, StringComparison.Ordinal);
+        Assert.Matches(@"cart\s+3 items", output);
+        Assert.Contains(@"line one\nline two\u001b[31m", output, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', output);
+        Assert.Contains("redis-cli view:", output, StringComparison.Ordinal);
+        Assert.Matches($@"PTTL '{Regex.Escape(TestKeys.SessionKey(prefix, session.SessionId))}'\s+\(integer\) \d+", output);
+        Assert.Matches($@"GET '{Regex.Escape(TestKeys.TagKey(prefix, session.SessionId, "sessions"))}'\s+""1""", output);
     }
 
     [Fact]
     public async Task Show_is_a_peek_it_never_extends_the_session()
     {
         var prefix = NewPrefix();
-        await using var past = NewManager(prefix, clock: new ShiftedClock(TimeSpan.FromMinutes(-5)));
-        var session = await past.CreateSessionAsync("dave");
-        var sessionKey = Key(prefix, session.SessionId, "session");
-        var before = await Db.HashGetAsync(sessionKey, ["e", "l"]);
-        var ttlBefore = await Db.KeyTimeToLiveAsync(sessionKey);
-        var scoreBefore = await Db.SortedSetScoreAsync(BucketKey(prefix, session.SessionId, "expiry"), "dave");
+        await using var manager = NewManager(prefix);
+        var session = await manager.CreateSessionAsync("dave");
+        await BackdateActivityAsync(prefix, session.SessionId, TimeSpan.FromMinutes(5));
+        var before = await Redis.DumpAsync(prefix);
+        var ttlBefore = await Db.KeyTimeToLiveAsync(TestKeys.SessionKey(prefix, session.SessionId));
 
         Assert.Equal(0, (await CliAsync(prefix, "show", session.SessionId)).ExitCode);
-        Assert.Equal(0, (await CliAsync(prefix, "show", session.SessionId, "--json")).ExitCode);
-
-        var after = await Db.HashGetAsync(sessionKey, ["e", "l"]);
-        Assert.Equal(before, after);
-        Assert.True(await Db.KeyTimeToLiveAsync(sessionKey) <= ttlBefore, "the session key's TTL grew: show extended the session");
-        Assert.Equal(scoreBefore, await Db.SortedSetScoreAsync(BucketKey(prefix, session.SessionId, "expiry"), "dave"));
-        // A session last used 5 minutes ago still shows 5 minutes of idleness, and 55 minutes left.
         var json = (await CliAsync(prefix, "show", session.SessionId, "--json")).Json();
-        Assert.InRange(json.GetProperty("idle_seconds").GetDouble(), 290, 400);
-        Assert.InRange(json.GetProperty("expires_in_seconds").GetDouble(), 3200, 3310);
+
+        Assert.Equal(before, await Redis.DumpAsync(prefix));
+        Assert.True(await Db.KeyTimeToLiveAsync(TestKeys.SessionKey(prefix, session.SessionId)) <= ttlBefore, "show extended the session");
+        Assert.InRange(json.GetProperty("idle_seconds").GetDouble(), 299, 360);
     }
 
     [Fact]
-    public async Task Show_takes_the_idle_timeout_from_the_node_registry_the_option_overrides_it_and_config_is_the_fallback()
-    {
-        var prefix = NewPrefix();
-        await using var past = NewManager(prefix, clock: new ShiftedClock(TimeSpan.FromMinutes(-5)));
-        var session = await past.CreateSessionAsync("dave");
-
-        Task<CliResult> Show(Dictionary<string, string>? environment, params string[] extra) =>
-            CliRunner.RunAsync(new CliRun(["show", session.SessionId, "--json", "--redis", Redis.Configuration, "--prefix", prefix, .. extra])
-            {
-                Environment = environment ?? [],
-            });
-        var wrongConfig = new Dictionary<string, string> { ["RedisSessions__InactiveTimeout"] = "00:10:00" };
-
-        // The creating manager registered its 1h timeout: a configured 10 minutes doesn't change what show reports.
-        var fromRegistry = await Show(wrongConfig);
-        Assert.True(fromRegistry.ExitCode == 0, fromRegistry.ToString());
-        Assert.Equal(3600, fromRegistry.Json().GetProperty("idle_timeout_seconds").GetDouble());
-        Assert.Equal("node", fromRegistry.Json().GetProperty("idle_timeout_source").GetString());
-        Assert.Equal(session.LastActivity, fromRegistry.Json().GetProperty("last_activity").GetDateTimeOffset());
-        Assert.InRange(fromRegistry.Json().GetProperty("idle_seconds").GetDouble(), 290, 400);
-
-        // --inactive-timeout wins over the registry. A timeout that isn't the application's shows another last activity:
-        // the hash stores the expiry, not the activity (expiry - 30m lies before the creation: clamped to it).
-        var overridden = await Show(wrongConfig, "--inactive-timeout", "30m");
-        Assert.True(overridden.ExitCode == 0, overridden.ToString());
-        Assert.Equal(1800, overridden.Json().GetProperty("idle_timeout_seconds").GetDouble());
-        Assert.Equal("option", overridden.Json().GetProperty("idle_timeout_source").GetString());
-        Assert.Equal(session.ExpiresAt, overridden.Json().GetProperty("expires_at").GetDateTimeOffset());
-        Assert.Equal(0, overridden.Json().GetProperty("idle_seconds").GetDouble());
-        var overriddenTable = await CliRunner.RunAsync(["show", session.SessionId, "--redis", Redis.Configuration, "--prefix", prefix, "--inactive-timeout", "30m"]);
-        Assert.Matches(@"Idle timeout\s+30m 00s \(--inactive-timeout\)", overriddenTable.Stdout);
-
-        // A node with no idle: entry (data from before the registry kept it, or a registry deleted by hand): the
-        // configured RedisSessions:InactiveTimeout, else 30 minutes.
-        var nodeId = (string)(await Db.HashGetAsync($"{prefix}:nodes", "=web-1"))!;
-        Assert.True(await Db.HashDeleteAsync($"{prefix}:nodes", "idle:" + nodeId));
-        var fromConfig = await Show(new Dictionary<string, string> { ["RedisSessions__InactiveTimeout"] = "01:00:00" });
-        Assert.True(fromConfig.ExitCode == 0, fromConfig.ToString());
-        Assert.Equal(3600, fromConfig.Json().GetProperty("idle_timeout_seconds").GetDouble());
-        Assert.Equal("default", fromConfig.Json().GetProperty("idle_timeout_source").GetString());
-        Assert.InRange(fromConfig.Json().GetProperty("idle_seconds").GetDouble(), 290, 400);
-        var fromDefault = await Show(null);
-        Assert.Equal(1800, fromDefault.Json().GetProperty("idle_timeout_seconds").GetDouble());
-        Assert.Equal(0, fromDefault.Json().GetProperty("idle_seconds").GetDouble());
-        var defaultTable = await CliRunner.RunAsync(["show", session.SessionId, "--redis", Redis.Configuration, "--prefix", prefix]);
-        Assert.Matches(@"Idle timeout\s+30m 00s \(the node registered none", defaultTable.Stdout);
-    }
-
-    [Fact]
-    public async Task Show_and_list_use_the_timeout_each_creating_manager_used()
-    {
-        // Two applications sharing the prefix with different timeouts; the CLI is given neither.
-        var prefix = NewPrefix();
-        await using var slow = NewManager(prefix, "web-slow", new ShiftedClock(TimeSpan.FromMinutes(-20)), o => o.InactiveTimeout = TimeSpan.FromHours(2));
-        await using var quick = NewManager(prefix, "web-quick", new ShiftedClock(TimeSpan.FromMinutes(-5)), o => o.InactiveTimeout = TimeSpan.FromMinutes(10));
-        var idle20 = await slow.CreateSessionAsync("frank");
-        var idle5 = await quick.CreateSessionAsync("frank");
-
-        var slowShow = await CliAsync(prefix, "show", idle20.SessionId, "--json");
-        Assert.True(slowShow.ExitCode == 0, slowShow.ToString());
-        Assert.Equal(7200, slowShow.Json().GetProperty("idle_timeout_seconds").GetDouble());
-        Assert.Equal(idle20.LastActivity, slowShow.Json().GetProperty("last_activity").GetDateTimeOffset());
-        Assert.InRange(slowShow.Json().GetProperty("idle_seconds").GetDouble(), 19 * 60, 21 * 60);
-        var quickShow = await CliAsync(prefix, "show", idle5.SessionId);
-        Assert.Matches(@"Idle timeout\s+10m 00s \(the creating node's InactiveTimeout\)", quickShow.Stdout);
-        Assert.Matches(@"Last activity\s+\S+ \S+ \([45]m \d\ds ago\)", quickShow.Stdout);
-
-        // The walk (no --user) and the user's index (--user) both derive each row's last activity from its own node.
-        foreach (var filter in new[] { Array.Empty<string>(), ["--user", "frank"] })
-        {
-            var list = await CliAsync(prefix, ["list", "--json", .. filter]);
-            Assert.True(list.ExitCode == 0, list.ToString());
-            var rows = list.Json().GetProperty("sessions").EnumerateArray().ToList();
-            Assert.Equal([idle20.SessionId, idle5.SessionId], rows.Select(r => r.GetProperty("session_id").GetString()));
-            Assert.Equal(idle20.LastActivity, rows[0].GetProperty("last_activity").GetDateTimeOffset());
-            Assert.Equal(idle5.LastActivity, rows[1].GetProperty("last_activity").GetDateTimeOffset());
-            Assert.InRange(rows[1].GetProperty("idle_seconds").GetDouble(), 4 * 60, 6 * 60);
-
-            var idleOver = await CliAsync(prefix, ["list", "--idle-over", "10m", "--json", .. filter]);
-            Assert.Equal([idle20.SessionId], idleOver.Json().GetProperty("sessions").EnumerateArray().Select(r => r.GetProperty("session_id").GetString()));
-        }
-        var stats = await CliAsync(prefix, "stats", "--json");
-        Assert.Equal(idle20.SessionId, stats.Json().GetProperty("most_idle_session").GetProperty("session_id").GetString());
-
-        // One timeout for all (--inactive-timeout 30m) gets both wrong: neither looks idle for 10 minutes.
-        var overridden = await CliAsync(prefix, "list", "--idle-over", "10m", "--json", "--inactive-timeout", "30m");
-        Assert.Equal(0, overridden.Json().GetProperty("count").GetInt32());
-    }
-
-    [Fact]
-    public async Task Show_of_an_unknown_id_exits_1_with_one_line()
+    public async Task Show_of_an_ended_session_prints_its_termination_and_exits_1()
     {
         var prefix = NewPrefix();
         await using var manager = NewManager(prefix);
-        var real = await manager.CreateSessionAsync("erin");
-        var unknown = FakeIdBeside(real.SessionId, 'Q');
+        var session = await manager.CreateSessionAsync("erin", Data);
+        Assert.True(await manager.TerminateSessionAsync(session.SessionId));
 
-        foreach (var id in new[] { unknown, "not-a-session-id" })
-        {
-            var result = await CliAsync(prefix, "show", id);
-            Assert.True(result.ExitCode == 1, result.ToString());
-            Assert.Equal(string.Empty, result.Stdout);
-            var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            Assert.StartsWith($"redis-sessions: no session {id}", line, StringComparison.Ordinal);
-        }
+        var table = await CliAsync(prefix, "show", session.SessionId);
+        var json = await CliAsync(prefix, "show", session.SessionId, "--json");
+
+        Assert.True(table.ExitCode == 1, table.ToString());
+        Assert.Matches(@"Status\s+ended: the hash is the termination's snapshot", table.Stdout);
+        Assert.Matches(@"Ended\s+\S+ \S+Z \(\S+ ago\), reason terminated", table.Stdout);
+        Assert.Matches(@"Termination\s+ready for any handler \(attempt 0\)", table.Stdout);
+        Assert.Matches(@"Session key TTL\s+(23h \d\dm|1d 0h) .*TerminatedSessionRetention", table.Stdout);
+        Assert.Matches(@"User index\s+not listed in \S+ \(right: it ended\)", table.Stdout);
+        Assert.Matches(@"Pending\s+in \S+, score 0: ready for any handler", table.Stdout);
+        var line = Assert.Single(table.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"redis-sessions: session {session.SessionId} is not active: it ended (terminated, ", line, StringComparison.Ordinal);
+        Assert.EndsWith("its termination waits for a handler.", line, StringComparison.Ordinal);
+
+        Assert.Equal(1, json.ExitCode);
+        var report = json.Json();
+        Assert.Equal("ended", report.GetProperty("status").GetString());
+        Assert.Equal("terminated", report.GetProperty("reason").GetString());
+        Assert.Equal(0, report.GetProperty("attempt").GetInt64());
+        Assert.Equal(0, report.GetProperty("pending_score").GetDouble());
+        Assert.Equal("3 items", report.GetProperty("data").GetProperty("cart").GetString());
     }
 
     [Fact]
-    public async Task Show_of_a_terminated_session_exits_1_and_says_it_ended()
+    public async Task Show_of_a_session_past_its_time_says_nothing_ended_it_and_exits_1()
     {
         var prefix = NewPrefix();
-        await using var manager = NewManager(prefix);
-        var session = await manager.CreateSessionAsync("erin");
-        await manager.TerminateSessionAsync(session.SessionId);
+        await using var manager = NewManager(prefix, configure: o => o.InactiveTimeout = TimeSpan.FromMilliseconds(100));
+        var session = await manager.CreateSessionAsync("fay");
+        await RedisTime.WaitUntilAsync(Db, session.ExpiresAt);
 
         var result = await CliAsync(prefix, "show", session.SessionId);
 
-        Assert.Equal(1, result.ExitCode);
-        Assert.Contains($"no session {session.SessionId}: it ended (terminated", result.Stderr, StringComparison.Ordinal);
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Matches(@"Status\s+past its time, not ended yet", result.Stdout);
+        Assert.Contains($"session {session.SessionId} is not active: its time was up", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("nothing has ended it yet (cleanup does)", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Show_of_an_unknown_or_malformed_id_exits_1_with_one_line_and_prints_nothing()
+    {
+        var prefix = NewPrefix();
+        await using var manager = NewManager(prefix);
+        var real = await manager.CreateSessionAsync("gus");
+
+        foreach (var id in new[] { FakeIdBeside(real.SessionId, 'Q'), "not-a-session-id" })
+        {
+            foreach (var json in new[] { false, true })
+            {
+                var result = await CliAsync(prefix, json ? ["show", id, "--json"] : ["show", id]);
+                Assert.True(result.ExitCode == 1, result.ToString());
+                Assert.Equal(string.Empty, result.Stdout);
+                var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                Assert.StartsWith($"redis-sessions: no session {id}", line, StringComparison.Ordinal);
+            }
+        }
     }
 }
+
+[Collection(StandaloneCollection.Name)]
+public sealed class StandaloneShowTests(StandaloneRedisFixture redis) : ShowTests(redis);
+
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterShowTests(ClusterRedisFixture redis) : ShowTests(redis);

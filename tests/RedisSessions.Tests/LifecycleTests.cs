@@ -299,6 +299,37 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
     }
 
     [Fact]
+    public async Task A_sweep_arms_the_wake_key_when_the_tag_s_earliest_expiry_is_a_login_ordered_within_a_millisecond()
+    {
+        var prefix = NewPrefix();
+        await using var manager = NewManager(prefix, o => o.MaxSessionsPerUser = 0);
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            // Logins of one user at once: several share a millisecond, and each later one is scored a fraction of a
+            // millisecond above the one before it.
+            var sessions = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => manager.CreateSessionAsync("tia")));
+            var entries = await Db.SortedSetRangeByRankWithScoresAsync(UserKey(prefix, sessions[0].SessionId, "tia"));
+            var first = Array.FindIndex(entries, e => e.Score != Math.Floor(e.Score));
+            if (first < 0)
+            {
+                await manager.TerminateUserSessionsAsync("tia");
+                continue;
+            }
+            foreach (var entry in entries.Take(first))
+            {
+                Assert.True(await manager.TerminateSessionAsync((string)entry.Element!));
+            }
+
+            // The tag's earliest expiry is now such a score: the sweep arms the wake key at its millisecond.
+            await manager.CleanupInactiveSessionsAsync();
+            var wakeAt = (long)await Db.ExecuteAsync("PEXPIRETIME", (RedisKey)TagKey(prefix, sessions[0].SessionId, "wake"));
+            Assert.Equal((long)Math.Floor(entries[first].Score), wakeAt);
+            return;
+        }
+        Assert.Fail("No two logins of one user shared a millisecond in 20 tries.");
+    }
+
+    [Fact]
     public async Task Rotating_a_session_whose_index_entry_was_lost_by_hand_lists_it_again()
     {
         var prefix = NewPrefix();

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using RedisSessions.Cli.Connection;
-using RedisSessions.Internal;
 
 namespace RedisSessions.Cli.Commands;
 
@@ -12,13 +11,17 @@ internal static class CommandRunner
     {
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var target = RedisTarget.Resolve(parseResult.GetValue(global.Redis), parseResult.GetValue(global.Prefix), parseResult.GetValue(global.InactiveTimeout));
+            if (parseResult.GetResult(global.InactiveTimeout) is { Implicit: false })
+            {
+                await Console.Error.WriteLineAsync("redis-sessions: note: --inactive-timeout is ignored (sessions store their last activity).");
+            }
+            var target = RedisTarget.Resolve(parseResult.GetValue(global.Redis), parseResult.GetValue(global.Prefix));
             await using var context = await CliContext.ConnectAsync(target, parseResult.GetValue(global.Json));
             try
             {
                 return await body(context, parseResult, cancellationToken);
             }
-            catch (Exception ex) when (ex is SessionStoreUnavailableException || RedisConnector.IsUnavailable(ex))
+            catch (Exception ex) when (CliContext.IsUnreachable(ex))
             {
                 throw CliContext.Unreachable(target, ex);
             }

@@ -1,16 +1,14 @@
 using System.CommandLine;
 using RedisSessions.Cli.Connection;
-using RedisSessions.Cli.Inspection;
 using RedisSessions.Cli.Output;
 
 namespace RedisSessions.Cli.Commands;
 
 /// <summary><c>events</c>: prints the termination stream (one line per ended session, written by the process that ran
-/// its callbacks), and with <c>--follow</c> keeps printing new ones until Ctrl+C. JSON is one object per line.</summary>
+/// its callbacks), and with <c>--follow</c> keeps printing new ones until Ctrl+C (then exits 0). JSON is one object per
+/// line.</summary>
 internal static class EventsCommand
 {
-    private const int FollowBatch = 1000;
-
     public static Command Create(GlobalOptions global)
     {
         var count = NumberOption.Create("--count", "How many of the newest events to print first. Default 20.", 0, 100_000, "events", "-n");
@@ -20,6 +18,13 @@ internal static class EventsCommand
         {
             count, follow, interval,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(interval) is { } poll && poll <= TimeSpan.Zero)
+            {
+                result.AddError("--poll-interval must be longer than 0.");
+            }
+        });
         CommandRunner.SetAction(command, global, (context, parse, ct) =>
             RunAsync(context, parse.GetValue(count) ?? 20, parse.GetValue(follow), parse.GetValue(interval) ?? TimeSpan.FromMilliseconds(250), ct));
         return command;
@@ -27,54 +32,45 @@ internal static class EventsCommand
 
     private static async Task<int> RunAsync(CliContext context, int count, bool follow, TimeSpan interval, CancellationToken cancellationToken)
     {
-        var reader = new EventReader(context);
-        var latest = count > 0 ? await reader.LatestAsync(count) : [];
+        var latest = await context.Admin.ReadLatestEventsAsync(count, cancellationToken);
         if (!context.Json)
         {
             context.Out.WriteLine(Line("TIME", "REASON", "SESSION", "USER", "NODE", "HANDLED BY"));
             if (latest.Count == 0 && !follow)
             {
-                context.Out.WriteLine($"(no termination events in {Text.Safe(context.Keys.Events.ToString())})");
+                context.Out.WriteLine($"(no termination events in {Text.Safe(context.Admin.EventStreamKey)})");
             }
         }
-        Print(context, latest);
+        foreach (var e in latest)
+        {
+            Print(context, EventRow.From(e));
+        }
         if (!follow)
         {
             return ExitCodes.Success;
         }
-        var last = latest.Count > 0 ? latest[^1].Id : await LastIdAsync(reader);
-        while (!cancellationToken.IsCancellationRequested)
+        // From the newest one printed (or, when none was, the newest one there is now).
+        var after = latest.Count > 0 ? latest[^1].Id : null;
+        try
         {
-            var next = await reader.AfterAsync(last, FollowBatch);
-            if (next.Count > 0)
+            await foreach (var e in context.Admin.FollowEventsAsync(after, interval, cancellationToken))
             {
-                Print(context, next);
-                last = next[^1].Id;
-                continue;
+                Print(context, EventRow.From(e));
             }
-            try
-            {
-                await Task.Delay(interval, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: how following is meant to stop.
         }
         return ExitCodes.Success;
     }
 
-    /// <summary>Where following starts when no event was printed: after the newest one (or the stream's start).</summary>
-    private static async Task<string> LastIdAsync(EventReader reader) => (await reader.LatestAsync(1)) is [var newest] ? newest.Id : "0-0";
-
-    private static void Print(CliContext context, List<TerminationEvent> events)
+    private static void Print(CliContext context, EventRow e)
     {
-        foreach (var e in events)
-        {
-            context.Out.WriteLine(context.Json
-                ? CliJson.Line(e, CliJsonContext.Default.TerminationEvent)
-                : Line(Text.Time(e.At), e.Reason, e.SessionId, e.UserId, e.Node, e.HandledBy));
-        }
+        context.Out.WriteLine(context.Json
+            ? CliJson.Line(e, CliJsonContext.Default.EventRow)
+            : Line(Text.Time(e.At), e.Reason, e.SessionId, e.UserId, e.Node, e.HandledBy));
+        context.Out.Flush();
     }
 
     private static string Line(string time, string reason, string session, string user, string node, string handledBy) =>

@@ -1,92 +1,81 @@
 using System.CommandLine;
+using RedisSessions.Administration;
 using RedisSessions.Cli.Connection;
-using RedisSessions.Cli.Inspection;
 using RedisSessions.Cli.Output;
-using RedisSessions.Internal;
-using StackExchange.Redis;
 
 namespace RedisSessions.Cli.Commands;
 
-/// <summary><c>list</c>: one row per live session. With <c>--user</c> it reads that user's index only; otherwise it walks
-/// the 1,024 expiry indexes page by page (never KEYS, never SCAN). Never counts as activity.</summary>
+/// <summary><c>list</c>: one row per active session, most idle first. With <c>--user</c> it reads that user's index
+/// only; otherwise it walks every tag's indexes (never KEYS, never a keyspace SCAN). Never counts as activity.</summary>
 internal static class ListCommand
 {
     public static Command Create(GlobalOptions global)
     {
         var user = new Option<string?>("--user") { Description = "Only this user's sessions (reads the user's index, no walk).", HelpName = "user id" };
         var node = new Option<string?>("--node") { Description = "Only sessions created by this node (SessionOptions.NodeName).", HelpName = "node" };
-        var idleOver = DurationOption.Create("--idle-over", "Only sessions with no activity for at least this long (10m, 90s, 1h30m, 2d).");
+        var idleOver = DurationOption.Create("--idle-over", "Only sessions with no activity for at least this long on Redis's clock (10m, 90s, 1h30m, 2d).");
         var limit = NumberOption.Create("--limit", "Print at most this many rows (the most idle first).", 1, int.MaxValue, "rows");
-        var command = new Command("list", "One row per active session: id, user, node, created, last activity, expires in. Most idle first.")
+        var data = new Option<bool>("--data") { Description = "With --json: include each session's data values." };
+        var command = new Command("list", "One row per active session: id, user, node, created, last activity, idle, expires in, data keys. Most idle first.")
         {
-            user, node, idleOver, limit,
+            user, node, idleOver, limit, data,
         };
-        CommandRunner.SetAction(command, global, (context, parse, ct) => RunAsync(context, parse.GetValue(user), parse.GetValue(node), parse.GetValue(idleOver), parse.GetValue(limit), ct));
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(user) is { } u && string.IsNullOrWhiteSpace(u))
+            {
+                result.AddError("--user needs a user id.");
+            }
+        });
+        CommandRunner.SetAction(command, global, (context, parse, ct) => RunAsync(context, new SessionFilter
+        {
+            UserId = parse.GetValue(user),
+            Node = parse.GetValue(node),
+            IdleFor = parse.GetValue(idleOver),
+            IncludeData = parse.GetValue(data) && context.Json,
+        }, parse.GetValue(limit), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string? user, string? node, TimeSpan? idleOver, int? limit, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, SessionFilter filter, int? limit, CancellationToken cancellationToken)
     {
-        var now = CliContext.NowMs;
-        var idleMs = idleOver is { } idle ? (long)idle.TotalMilliseconds : (long?)null;
-        List<SessionRow> rows;
-        if (!string.IsNullOrEmpty(user))
+        var sessions = new List<SessionSummary>();
+        await foreach (var session in context.Admin.ListSessionsAsync(filter, cancellationToken))
         {
-            var sessions = await ReadUserAsync(context, user, now, cancellationToken);
-            rows = sessions.Select(s => SessionRow.From(s, now))
-                .Where(r => node is null || r.Node == node)
-                .Where(r => idleMs is null || r.IdleSeconds * 1000 >= idleMs)
-                .ToList();
+            sessions.Add(session);
+            if (sessions.Count % 500 == 0)
+            {
+                context.Progress.Report($"walking the session indexes: {Text.Count(sessions.Count)} sessions");
+            }
         }
-        else
-        {
-            var entries = await new SessionWalker(context).WalkAsync(
-                e => e.IsLive(now) && (node is null || e.Node == node) && (idleMs is null || now - e.Last >= idleMs), cancellationToken);
-            rows = entries.Select(e => SessionRow.From(e, now)).ToList();
-        }
-        var total = rows.Count;
-        rows = rows.OrderByDescending(r => r.IdleSeconds).ThenBy(r => r.SessionId, StringComparer.Ordinal).Take(limit ?? int.MaxValue).ToList();
+        context.Progress.Clear();
+        var total = sessions.Count;
+        var shown = sessions.OrderBy(s => s.LastActivity).ThenBy(s => s.SessionId, StringComparer.Ordinal).Take(limit ?? int.MaxValue).ToList();
 
         if (context.Json)
         {
-            CliJson.Write(context.Out, new SessionList { Count = rows.Count, Matched = total, Sessions = rows }, CliJsonContext.Default.SessionList);
+            var rows = shown.Select(s => (SessionRow: SessionRow.From(s), s.Data)).ToList();
+            CliJson.Write(context.Out, new SessionList
+            {
+                Count = rows.Count,
+                Matched = total,
+                Sessions = rows.Select(r => r.SessionRow).ToList(),
+                Data = filter.IncludeData ? rows.ToDictionary(r => r.SessionRow.SessionId, r => new SortedDictionary<string, string>(r.Data!.ToDictionary(), StringComparer.Ordinal), StringComparer.Ordinal) : null,
+            }, CliJsonContext.Default.SessionList);
             return ExitCodes.Success;
         }
-        if (rows.Count == 0)
+        if (shown.Count == 0)
         {
             context.Out.WriteLine("No active session matches.");
             return ExitCodes.Success;
         }
-        var table = new Table("SESSION", "USER", "NODE", "CREATED", "LAST ACTIVITY", "IDLE", "EXPIRES IN").AlignRight(5, 6);
-        foreach (var row in rows)
+        var table = new Table("SESSION", "USER", "NODE", "CREATED", "LAST ACTIVITY", "IDLE", "EXPIRES IN", "DATA").AlignRight(5, 6, 7);
+        foreach (var s in shown)
         {
-            table.Add(row.SessionId, row.UserId, row.Node, Text.Time(row.CreatedAt), Text.Time(row.LastActivity),
-                Text.Duration(TimeSpan.FromSeconds(row.IdleSeconds)), Text.Duration(TimeSpan.FromSeconds(row.ExpiresInSeconds)));
+            table.Add(s.SessionId, s.UserId, s.Node, Text.Time(s.CreatedAt), Text.Time(s.LastActivity), Text.Duration(s.IdleTime), Text.Duration(s.ExpiresIn), Text.Count(s.DataCount));
         }
         table.Write(context.Out);
-        context.Out.WriteLine(rows.Count == total ? $"{Text.Count(total)} session(s)." : $"{Text.Count(rows.Count)} of {Text.Count(total)} session(s) shown (--limit).");
+        context.Out.WriteLine(shown.Count == total ? $"{Text.Count(total)} session(s)." : $"{Text.Count(shown.Count)} of {Text.Count(total)} session(s) shown (--limit).");
         return ExitCodes.Success;
-    }
-
-    /// <summary>The user's live sessions, oldest first, as <c>SessionManager.GetUserSessionsAsync</c> reads them (the
-    /// library's list-user script: the user's index entry only), with each creating node's idle timeout.</summary>
-    private static async Task<List<SessionRecord>> ReadUserAsync(CliContext context, string user, long now, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var nodes = await context.NodesAsync();
-        var result = await SessionScripts.ListUser.EvaluateAsync(context.Db, [context.Keys.Users(SessionKeys.BucketOf(user))], [user, now]);
-        var items = (RedisResult[])result!;
-        var sessions = new List<SessionRecord>(items.Length / 2);
-        for (var i = 0; i + 1 < items.Length; i += 2)
-        {
-            var sessionId = (string)items[i]!;
-            var fields = items[i + 1];
-            var record = await nodes.ReadAsync(context, SessionRecord.FromResult(sessionId, fields, nodes.DefaultIdleTimeout));
-            if (record is not null && record.UserId == user && record.ExpiresMs > now)
-            {
-                sessions.Add(record);
-            }
-        }
-        return sessions;
     }
 }

@@ -1,43 +1,46 @@
 using System.CommandLine;
 using RedisSessions.Cli.Connection;
-using RedisSessions.Cli.Inspection;
 using RedisSessions.Cli.Output;
 
 namespace RedisSessions.Cli.Commands;
 
-/// <summary><c>stats</c>: farm-wide figures from the bucket counters, sessions per node and the most idle session from
-/// a walk of the expiry indexes, and the listener heartbeats.</summary>
+/// <summary><c>stats</c>: the farm-wide figures (1,024 small reads), sessions per node and the most idle session (a walk
+/// of every session, unless <c>--no-walk</c>), and the listener heartbeats.</summary>
 internal static class StatsCommand
 {
     public static Command Create(GlobalOptions global)
     {
-        var command = new Command("stats", "Active sessions, unique users, sessions per node, the most idle session and listener heartbeats.");
-        CommandRunner.SetAction(command, global, (context, _, ct) => RunAsync(context, ct));
+        var noWalk = new Option<bool>("--no-walk") { Description = "Skip the walk of every session (sessions per node, most idle session): for large stores." };
+        var command = new Command("stats", "Active sessions, unique users, pending terminations, sessions per node, the most idle session and listener heartbeats.")
+        {
+            noWalk,
+        };
+        CommandRunner.SetAction(command, global, (context, parse, ct) => RunAsync(context, !parse.GetValue(noWalk), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, bool walk, CancellationToken cancellationToken)
     {
-        var stats = await context.Manager.GetStatsAsync(cancellationToken);
-        var now = CliContext.NowMs;
-        var live = await new SessionWalker(context).WalkAsync(e => e.IsLive(now), cancellationToken);
-        var heartbeats = await HeartbeatReader.ReadAsync(context, cancellationToken);
-        var perNode = live.GroupBy(e => e.Node, StringComparer.Ordinal)
-            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
-        var mostIdle = live.OrderBy(e => e.Last).ThenBy(e => e.SessionId, StringComparer.Ordinal).FirstOrDefault();
-
+        if (walk)
+        {
+            context.Progress.Report("walking the session indexes...");
+        }
+        var stats = await context.Admin.GetStatisticsAsync(walk, cancellationToken);
+        context.Progress.Clear();
+        var listeners = await context.Admin.GetListenersAsync(cancellationToken);
+        var totals = stats.Totals;
         var report = new StatsReport
         {
             Redis = context.Target.Display,
-            Prefix = context.Keys.Prefix,
-            ActiveSessions = stats.TotalActiveSessions,
-            UniqueUsers = stats.UniqueUsers,
-            OverdueSessions = stats.OverdueSessions,
-            PendingTerminations = stats.PendingTerminations,
-            SessionsPerNode = perNode,
-            MostIdleSession = mostIdle is null ? null : SessionRow.From(mostIdle, now),
-            Listeners = heartbeats.Select(h => ListenerRow.From(h, now)).ToList(),
+            Prefix = context.Prefix,
+            ActiveSessions = totals.TotalActiveSessions,
+            UniqueUsers = totals.UniqueUsers,
+            OverdueSessions = totals.OverdueSessions,
+            PendingTerminations = totals.PendingTerminations,
+            SessionsPerNode = stats.SessionsPerNode?.OrderByDescending(n => n.Value).ThenBy(n => n.Key, StringComparer.Ordinal).ToDictionary(n => n.Key, n => n.Value, StringComparer.Ordinal),
+            MostIdleSession = stats.MostIdleSession is { } idle ? SessionRow.From(idle) : null,
+            Walked = stats.Walked,
+            Listeners = listeners.Select(ListenerRow.From).ToList(),
         };
         if (context.Json)
         {
@@ -54,29 +57,35 @@ internal static class StatsCommand
         summary.Add("Terminations pending for listeners", Text.Count(report.PendingTerminations));
         summary.Write(output);
         output.WriteLine();
-        if (mostIdle is null)
+        if (!report.Walked)
         {
-            output.WriteLine("Most idle session: none (no active session)");
+            output.WriteLine("Sessions per node and the most idle session: not read (--no-walk).");
         }
         else
         {
-            var row = report.MostIdleSession!;
-            output.WriteLine(Text.Safe($"Most idle session: {row.SessionId} (user {row.UserId}, node {row.Node}), idle {Text.Duration(TimeSpan.FromSeconds(row.IdleSeconds))}, expires in {Text.Duration(TimeSpan.FromSeconds(row.ExpiresInSeconds))}"));
-        }
-        output.WriteLine();
-        output.WriteLine("Sessions per node:");
-        var nodes = new Table("NODE", "SESSIONS").AlignRight(1);
-        foreach (var (node, count) in perNode)
-        {
-            nodes.Add(node.Length == 0 ? "(none)" : node, Text.Count(count));
-        }
-        if (nodes.Count == 0)
-        {
-            output.WriteLine("  (no active session)");
-        }
-        else
-        {
-            nodes.Write(output);
+            if (report.MostIdleSession is not { } row)
+            {
+                output.WriteLine("Most idle session: none (no active session)");
+            }
+            else
+            {
+                output.WriteLine(Text.Safe($"Most idle session: {row.SessionId} (user {row.UserId}, node {row.Node}), idle {Text.Duration(TimeSpan.FromSeconds(row.IdleSeconds))}, expires in {Text.Duration(TimeSpan.FromSeconds(row.ExpiresInSeconds))}"));
+            }
+            output.WriteLine();
+            output.WriteLine("Sessions per node:");
+            var nodes = new Table("NODE", "SESSIONS").AlignRight(1);
+            foreach (var (node, count) in report.SessionsPerNode!)
+            {
+                nodes.Add(node.Length == 0 ? "(none)" : node, Text.Count(count));
+            }
+            if (nodes.Count == 0)
+            {
+                output.WriteLine("  (no active session)");
+            }
+            else
+            {
+                nodes.Write(output);
+            }
         }
         output.WriteLine();
         ListenerRow.WriteTable(output, report.Listeners);

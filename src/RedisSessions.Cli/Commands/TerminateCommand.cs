@@ -1,6 +1,5 @@
 using System.CommandLine;
 using RedisSessions.Cli.Connection;
-using RedisSessions.Cli.Inspection;
 using RedisSessions.Cli.Output;
 
 namespace RedisSessions.Cli.Commands;
@@ -22,6 +21,11 @@ internal static class TerminateCommand
         };
         command.Validators.Add(result =>
         {
+            if ((result.GetValue(user) is { } u && string.IsNullOrWhiteSpace(u)) || (result.GetValue(node) is { } n && string.IsNullOrWhiteSpace(n)))
+            {
+                result.AddError("--user and --node need a value.");
+                return;
+            }
             var targets = (result.GetValue(sessionId) is null ? 0 : 1) + (result.GetValue(user) is null ? 0 : 1) + (result.GetValue(node) is null ? 0 : 1);
             if (targets != 1)
             {
@@ -41,37 +45,25 @@ internal static class TerminateCommand
 
     private static async Task<int> OneAsync(CliContext context, string sessionId, CancellationToken cancellationToken)
     {
-        if (!await context.Manager.TerminateSessionAsync(sessionId, TerminationReason.Admin, cancellationToken))
+        if (!await context.Admin.TerminateSessionAsync(sessionId, cancellationToken))
         {
-            throw CliException.NotFound($"no session {Text.Safe(sessionId)} (unknown, expired or already terminated); nothing was terminated.");
+            throw CliException.NotFound($"no session {Text.Safe(sessionId)} (unknown, past its time or already ended); nothing was terminated.");
         }
         return Report(context, new TerminateReport { Target = "session", Value = sessionId, Count = 1, Sessions = [sessionId] });
     }
 
     private static async Task<int> UserAsync(CliContext context, string user, string? except, CancellationToken cancellationToken)
     {
-        var before = await context.Manager.GetUserSessionsAsync(user, cancellationToken);
-        var count = await context.Manager.TerminateUserSessionsAsync(user, TerminationReason.Admin, except, cancellationToken);
-        var ended = before.Select(s => s.SessionId).Where(id => id != except).ToList();
-        return Report(context, new TerminateReport { Target = "user", Value = user, Except = except, Count = count, Sessions = ended });
+        var result = await context.Admin.TerminateUserSessionsAsync(user, except, cancellationToken);
+        return Report(context, new TerminateReport { Target = "user", Value = user, Except = except, Count = result.Count, Sessions = [.. result.SessionIds] });
     }
 
     private static async Task<int> NodeAsync(CliContext context, string node, CancellationToken cancellationToken)
     {
-        var now = CliContext.NowMs;
-        var entries = await new SessionWalker(context).WalkAsync(e => e.IsLive(now) && e.Node == node, cancellationToken);
-        var ended = new List<string>();
-        var done = 0;
-        foreach (var entry in entries)
-        {
-            if (await context.Manager.TerminateSessionAsync(entry.SessionId, TerminationReason.Admin, cancellationToken))
-            {
-                ended.Add(entry.SessionId);
-            }
-            context.Progress.Report($"terminating: {++done}/{entries.Count}");
-        }
+        context.Progress.Report($"walking the session indexes for node {node}...");
+        var result = await context.Admin.TerminateNodeSessionsAsync(node, cancellationToken);
         context.Progress.Clear();
-        return Report(context, new TerminateReport { Target = "node", Value = node, Count = ended.Count, Sessions = ended });
+        return Report(context, new TerminateReport { Target = "node", Value = node, Count = result.Count, Sessions = [.. result.SessionIds] });
     }
 
     private static int Report(CliContext context, TerminateReport report)

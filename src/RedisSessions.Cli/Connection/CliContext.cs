@@ -1,37 +1,34 @@
-using RedisSessions.Cli.Inspection;
+using RedisSessions.Administration;
 using RedisSessions.Cli.Output;
-using RedisSessions.Internal;
 using StackExchange.Redis;
 
 namespace RedisSessions.Cli.Connection;
 
 /// <summary>What a command works with: one connection, a <see cref="SessionManager"/> over it with background work off
-/// and no callbacks (so terminations it makes are left pending for the farm's listeners), the key schema, and the
-/// console.</summary>
+/// and no callbacks (so terminations it makes are left pending, announced, for the farm's listeners), the
+/// <see cref="SessionAdmin"/> over that manager (the only way the CLI reads or changes the store), and the console.</summary>
 internal sealed class CliContext : IAsyncDisposable
 {
-    private readonly Lazy<Task<NodeDirectory>> _nodes;
-
     private CliContext(RedisTarget target, ConnectionMultiplexer redis, SessionManager manager, bool json)
     {
         Target = target;
         Redis = redis;
         Manager = manager;
-        Keys = new SessionKeys(target.Prefix);
+        Admin = new SessionAdmin(manager);
         Json = json;
         Progress = new ProgressReporter(Console.Error, enabled: !Console.IsErrorRedirected);
-        _nodes = new Lazy<Task<NodeDirectory>>(() => NodeDirectory.ReadAsync(this));
     }
 
     public RedisTarget Target { get; }
 
+    /// <summary>The connection, for <c>doctor</c>'s questions about the servers themselves (INFO, CONFIG, CLUSTER).</summary>
     public ConnectionMultiplexer Redis { get; }
 
     public SessionManager Manager { get; }
 
-    public SessionKeys Keys { get; }
+    public SessionAdmin Admin { get; }
 
-    public IDatabase Db => Redis.GetDatabase();
+    public string Prefix => Admin.KeyPrefix;
 
     public bool Json { get; }
 
@@ -39,28 +36,21 @@ internal sealed class CliContext : IAsyncDisposable
 
     public ProgressReporter Progress { get; }
 
-    /// <summary>The node registry (names and idle timeouts), read on first use and then kept for the command's run.</summary>
-    public Task<NodeDirectory> NodesAsync() => _nodes.Value;
-
-    public static DateTimeOffset Now => DateTimeOffset.UtcNow;
-
-    public static long NowMs => Now.ToUnixTimeMilliseconds();
-
-    /// <summary>The masters (connected, not replicas): where SCAN, INFO and CONFIG GET go.</summary>
-    public IReadOnlyList<IServer> Masters
+    /// <summary>The primaries (connected, not replicas): where doctor's INFO and CONFIG GET go.</summary>
+    public IReadOnlyList<IServer> Primaries
     {
         get
         {
-            var masters = new List<IServer>();
+            var primaries = new List<IServer>();
             foreach (var endpoint in Redis.GetEndPoints())
             {
                 var server = Redis.GetServer(endpoint);
                 if (server.IsConnected && !server.IsReplica)
                 {
-                    masters.Add(server);
+                    primaries.Add(server);
                 }
             }
-            return masters;
+            return primaries;
         }
     }
 
@@ -71,7 +61,7 @@ internal sealed class CliContext : IAsyncDisposable
         {
             redis = await ConnectionMultiplexer.ConnectAsync(target.Redis);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or System.Net.Sockets.SocketException)
+        catch (Exception ex) when (IsUnreachable(ex))
         {
             throw Unreachable(target, ex);
         }
@@ -90,6 +80,14 @@ internal sealed class CliContext : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Errors that mean Redis can't be reached (at start or mid-command): exit code 3.</summary>
+    public static bool IsUnreachable(Exception ex) => ex switch
+    {
+        SessionStoreUnavailableException or RedisConnectionException or RedisTimeoutException or TimeoutException or System.Net.Sockets.SocketException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(IsUnreachable),
+        _ => false,
+    };
 
     public static CliException Unreachable(RedisTarget target, Exception ex)
     {

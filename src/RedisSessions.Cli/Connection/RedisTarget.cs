@@ -11,12 +11,11 @@ internal sealed class RedisTarget
 {
     public const string DefaultConfiguration = "localhost:6379";
 
-    private RedisTarget(ConfigurationOptions redis, string display, SessionOptions options, TimeSpan? inactiveTimeoutOverride)
+    private RedisTarget(ConfigurationOptions redis, string display, SessionOptions options)
     {
         Redis = redis;
         Display = display;
         Options = options;
-        InactiveTimeoutOverride = inactiveTimeoutOverride;
     }
 
     /// <summary>Connection settings, ready for <see cref="ConnectionMultiplexer.ConnectAsync(ConfigurationOptions, TextWriter)"/>.</summary>
@@ -25,17 +24,13 @@ internal sealed class RedisTarget
     /// <summary>The servers, for messages (never the password).</summary>
     public string Display { get; }
 
-    /// <summary>Library settings (from appsettings / the environment) with the prefix in force and background work off.</summary>
+    /// <summary>Library settings (from appsettings / the environment) with the prefix in force and background work off:
+    /// the CLI's manager ends sessions (reason Admin) as the application would, with the application's retention.</summary>
     public SessionOptions Options { get; }
 
     public string Prefix => Options.KeyPrefix;
 
-    /// <summary><c>--inactive-timeout</c>, when given: it derives every session's last activity, whatever its creating
-    /// node registered. Without it, each session's node's registered timeout does, and <see cref="SessionOptions.InactiveTimeout"/>
-    /// (configured, else 30 minutes) only for nodes that registered none.</summary>
-    public TimeSpan? InactiveTimeoutOverride { get; }
-
-    public static RedisTarget Resolve(string? redisOption, string? prefixOption, TimeSpan? inactiveTimeoutOption = null)
+    public static RedisTarget Resolve(string? redisOption, string? prefixOption)
     {
         var settings = LoadSettings();
         var section = settings.GetSection(SessionOptions.SectionName);
@@ -55,29 +50,26 @@ internal sealed class RedisTarget
         {
             options.KeyPrefix = prefixOption;
         }
-        if (inactiveTimeoutOption is { } inactive)
+        try
         {
-            options.InactiveTimeout = inactive;
-            options.ActivityResolution = null; // a configured resolution may not fit the timeout given here; the CLI records no activity
+            options.Validate();
         }
-        var problem = options.GetProblems().FirstOrDefault();
-        if (problem is not null)
+        catch (ArgumentException ex)
         {
-            throw CliException.Usage(problem.Replace("SessionOptions.KeyPrefix", "--prefix", StringComparison.Ordinal)
-                .Replace("SessionOptions.InactiveTimeout", "--inactive-timeout", StringComparison.Ordinal));
+            throw CliException.Usage(ex.Message.Replace("SessionOptions.KeyPrefix", "--prefix", StringComparison.Ordinal));
         }
 
         var configuration = FirstNonBlank(redisOption, Environment.GetEnvironmentVariable("REDIS_URL"), options.Configuration) ?? DefaultConfiguration;
         var redis = Parse(configuration);
         redis.AbortOnConnectFail = true; // an admin tool reports an unreachable Redis at once (exit 3), it doesn't wait for it
-        redis.AllowAdmin = true;         // doctor reads CONFIG GET and INFO
+        redis.AllowAdmin = true;         // doctor reads CONFIG GET and INFO (and says so plainly where they are refused)
         if (!configuration.Contains("connectTimeout", StringComparison.OrdinalIgnoreCase))
         {
             redis.ConnectTimeout = 3000; // fail fast when nothing answers (StackExchange.Redis waits this long even on a refusal)
         }
         redis.ClientName ??= "redis-sessions-cli";
         var display = string.Join(",", redis.EndPoints.Select(Format));
-        return new RedisTarget(redis, display.Length > 0 ? display : configuration, options, inactiveTimeoutOption);
+        return new RedisTarget(redis, display.Length > 0 ? display : configuration, options);
     }
 
     private static IConfigurationRoot LoadSettings()

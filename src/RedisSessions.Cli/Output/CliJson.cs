@@ -36,6 +36,6 @@ internal static class CliJson
 [JsonSerializable(typeof(SessionDetails))]
 [JsonSerializable(typeof(TerminateReport))]
 [JsonSerializable(typeof(CleanupReport))]
-[JsonSerializable(typeof(TerminationEvent))]
+[JsonSerializable(typeof(EventRow))]
 [JsonSerializable(typeof(DoctorReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

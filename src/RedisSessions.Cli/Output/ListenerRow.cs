@@ -1,4 +1,4 @@
-using RedisSessions.Cli.Inspection;
+using RedisSessions.Administration;
 
 namespace RedisSessions.Cli.Output;
 
@@ -13,22 +13,22 @@ internal sealed class ListenerRow
     public double? SecondsSinceLastSeen { get; init; }
     public double? KeyTtlSeconds { get; init; }
 
-    public static ListenerRow From(Heartbeat heartbeat, long nowMs) => new()
+    public static ListenerRow From(ListenerHeartbeat heartbeat) => new()
     {
         Node = heartbeat.Node,
         Host = heartbeat.Host,
-        Pid = heartbeat.Pid,
-        StartedAt = heartbeat.Started,
+        Pid = heartbeat.ProcessId,
+        StartedAt = heartbeat.StartedAt,
         LastSeen = heartbeat.LastSeen,
-        SecondsSinceLastSeen = heartbeat.LastSeen is { } last ? Text.Seconds(TimeSpan.FromMilliseconds(Math.Max(0, nowMs - last.ToUnixTimeMilliseconds()))) : null,
-        KeyTtlSeconds = heartbeat.TimeToLive is { } ttl ? Text.Seconds(ttl) : null,
+        SecondsSinceLastSeen = heartbeat.SinceLastSeen is { } ago ? Text.Seconds(ago) : null,
+        KeyTtlSeconds = heartbeat.KeyTimeToLive is { } ttl ? Text.Seconds(ttl) : null,
     };
 
     public static void WriteTable(TextWriter output, IReadOnlyList<ListenerRow> listeners)
     {
         if (listeners.Count == 0)
         {
-            output.WriteLine("Listener heartbeats: none (no process running the background sweep announces itself; ended sessions wait as pending terminations until one does)");
+            output.WriteLine("Listener heartbeats: none (no process with termination handlers announces itself; ended sessions wait as pending terminations until one does)");
             return;
         }
         output.WriteLine("Listener heartbeats:");

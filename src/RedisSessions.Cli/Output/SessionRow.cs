@@ -1,9 +1,9 @@
-using RedisSessions.Cli.Inspection;
-using RedisSessions.Internal;
+using RedisSessions.Administration;
 
 namespace RedisSessions.Cli.Output;
 
-/// <summary>One session as <c>list</c> prints it (and as <c>stats</c> names the most idle one).</summary>
+/// <summary>One session as <c>list</c> prints it (and as <c>stats</c> names the most idle one). Idle and expiry times
+/// are on Redis's clock as the session was read.</summary>
 internal sealed class SessionRow
 {
     public required string SessionId { get; init; }
@@ -12,22 +12,12 @@ internal sealed class SessionRow
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset LastActivity { get; init; }
     public required DateTimeOffset ExpiresAt { get; init; }
+    public DateTimeOffset? AbsoluteExpiresAt { get; init; }
     public required double ExpiresInSeconds { get; init; }
     public required double IdleSeconds { get; init; }
+    public required int DataKeys { get; init; }
 
-    public static SessionRow From(IndexEntry entry, long nowMs) => new()
-    {
-        SessionId = entry.SessionId,
-        UserId = entry.User ?? string.Empty,
-        Node = entry.Node,
-        CreatedAt = entry.CreatedAt,
-        LastActivity = entry.LastActivity,
-        ExpiresAt = entry.ExpiresAt,
-        ExpiresInSeconds = Text.Seconds(TimeSpan.FromMilliseconds(entry.Expires - nowMs)),
-        IdleSeconds = Text.Seconds(TimeSpan.FromMilliseconds(Math.Max(0, nowMs - entry.Last))),
-    };
-
-    public static SessionRow From(SessionRecord session, long nowMs) => new()
+    public static SessionRow From(SessionSummary session) => new()
     {
         SessionId = session.SessionId,
         UserId = session.UserId,
@@ -35,7 +25,9 @@ internal sealed class SessionRow
         CreatedAt = session.CreatedAt,
         LastActivity = session.LastActivity,
         ExpiresAt = session.ExpiresAt,
-        ExpiresInSeconds = Text.Seconds(TimeSpan.FromMilliseconds(session.ExpiresMs - nowMs)),
-        IdleSeconds = Text.Seconds(TimeSpan.FromMilliseconds(Math.Max(0, nowMs - session.LastActivity.ToUnixTimeMilliseconds()))),
+        AbsoluteExpiresAt = session.AbsoluteExpiresAt,
+        ExpiresInSeconds = Text.Seconds(session.ExpiresIn),
+        IdleSeconds = Text.Seconds(session.IdleTime),
+        DataKeys = session.DataCount,
     };
 }

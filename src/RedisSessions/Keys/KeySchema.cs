@@ -74,6 +74,26 @@ internal sealed class KeySchema
         return true;
     }
 
+    /// <summary>Splits a key of a tag, <c>{prefix}:{tag}:{kind}[:{rest}]</c> (what a keyspace scan returns): kind
+    /// <c>session</c> with the session id as rest, <c>user</c> with the user's member, or a tag key (due, pending, ...)
+    /// with no rest.</summary>
+    public bool TryParseTagKey(string? key, out string tag, out string kind, out string rest)
+    {
+        tag = kind = rest = string.Empty;
+        var head = Prefix + ":{";
+        if (key is null || key.Length < head.Length + 6 || !key.StartsWith(head, StringComparison.Ordinal) || key[head.Length + 3] != '}'
+            || key[head.Length + 4] != ':' || !Tags.IsTag(key.AsSpan(head.Length, 3)))
+        {
+            return false;
+        }
+        tag = Tags.Canonical(key.AsSpan(head.Length, 3));
+        var tail = key[(head.Length + 5)..];
+        var colon = tail.IndexOf(':', StringComparison.Ordinal);
+        kind = colon < 0 ? tail : tail[..colon];
+        rest = colon < 0 ? string.Empty : tail[(colon + 1)..];
+        return true;
+    }
+
     /// <summary>The tag of a wake key (from a keyspace notification).</summary>
     public bool TryParseWakeKey(string? key, out string tag)
     {

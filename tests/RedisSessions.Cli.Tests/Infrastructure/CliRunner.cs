@@ -145,6 +145,29 @@ public sealed class FollowingCli : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Sends SIGINT (Ctrl+C) and waits for the exit code.</summary>
+    public async Task<int> InterruptAsync()
+    {
+        using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits for the process to end by itself; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(limit.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Standard error lines so far.</summary>
+    public IReadOnlyList<string> Errors => _errors.ToArray();
+
     public override string ToString() => $"stdout:\n{string.Join('\n', _lines)}\nstderr:\n{string.Join('\n', _errors)}";
 
     public void Dispose()

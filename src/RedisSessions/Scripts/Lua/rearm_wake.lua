@@ -1,13 +1,15 @@
 -- After a sweep of a tag: its wake key expires at the tag's next expiry or lease deadline (not before the next
 -- millisecond), or is deleted when the tag has neither. Terminations ready for any handler are announced on the
 -- pending channel instead: a wake key in the past would only make sweepers spin.
+-- A due score can carry a fraction of a millisecond (logins of one user within one millisecond keep their order in the
+-- index): the session's expiry is the whole millisecond below it, and SET PXAT takes whole milliseconds only.
 -- KEYS: 1 due index, 2 pending, 3 wake
 -- Returns {now, next or -1}.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local next = -1
 local e = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if e[2] then next = tonumber(e[2]) end
+if e[2] then next = math.floor(tonumber(e[2])) end
 local p = redis.call('ZRANGE', KEYS[2], '(0', '+inf', 'BYSCORE', 'LIMIT', 0, 1, 'WITHSCORES')
 if p[2] and (next < 0 or tonumber(p[2]) < next) then next = tonumber(p[2]) end
 if next < 0 then
