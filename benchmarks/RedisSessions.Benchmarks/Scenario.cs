@@ -140,6 +140,7 @@ internal static class Scenario
             result.Background = await MeasureBackgroundAsync(probe, ours, other);
         }
         await MemoryScenario.RunAsync(settings, configuration, probe, recorder, peer);
+        await ScalingScenario.RunAsync(settings, probe, recorder, ours);
 
         result.Slowlog = await probe.SlowlogAsync();
         result.Duration = clock.Elapsed;
