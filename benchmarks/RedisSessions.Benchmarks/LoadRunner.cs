@@ -23,6 +23,7 @@ internal static class LoadRunner
         string? firstError = null;
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
         var started = Stopwatch.GetTimestamp();
         var deadline = duration is { } d ? started + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         var workers = new Task[concurrency];
@@ -71,6 +72,7 @@ internal static class LoadRunner
         var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
         process.Refresh();
         var cpuMs = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
+        var allocated = GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore;
 
         var all = new long[latencies.Sum(l => l.Count)];
         var at = 0;
@@ -80,7 +82,7 @@ internal static class LoadRunner
             at += part.Count;
         }
         Array.Sort(all);
-        return new LoadResult(all.Length, elapsed, Percentile(all, 50), Percentile(all, 99), errors, firstError, cpuMs);
+        return new LoadResult(all.Length, elapsed, Percentile(all, 50), Percentile(all, 99), errors, firstError, cpuMs, allocated);
     }
 
     private static double Percentile(long[] sorted, double p)

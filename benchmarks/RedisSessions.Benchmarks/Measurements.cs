@@ -39,11 +39,14 @@ internal static class Phases
 
 /// <summary>What the client side saw in one phase.</summary>
 /// <param name="ClientCpuMs">CPU time of the client process over the phase (every thread).</param>
-internal sealed record LoadResult(long Operations, double Seconds, double P50Ms, double P99Ms, long Errors, string? FirstError, double ClientCpuMs)
+/// <param name="AllocatedBytes">Bytes the .NET client allocated over the phase (null for the peer).</param>
+internal sealed record LoadResult(long Operations, double Seconds, double P50Ms, double P99Ms, long Errors, string? FirstError, double ClientCpuMs, long? AllocatedBytes = null)
 {
     public double OperationsPerSecond => Seconds > 0 ? Operations / Seconds : 0;
 
     public double ClientCpuUsPerOp => ClientCpuMs * 1000 / Math.Max(1, Operations);
+
+    public double? AllocatedBytesPerOp => AllocatedBytes is { } bytes ? (double)bytes / Math.Max(1, Operations) : null;
 }
 
 /// <summary>One run of one phase on one side: pair <see cref="Pair"/> of the alternation.</summary>

@@ -82,6 +82,7 @@ internal static class ReportWriter
         AppendTargets(md, t);
         AppendPairs(md, t);
         AppendCost(md, t);
+        AppendInsideScripts(md, t);
         AppendCeilings(md, t);
         AppendScaling(md, settings, t);
         AppendMemory(md, t);
@@ -232,9 +233,9 @@ internal static class ReportWriter
     private static void AppendCost(StringBuilder md, TopologyResult t)
     {
         md.AppendLine("### Where the time goes (medians over the pairs)").AppendLine();
-        md.AppendLine("Redis's own counters around each run: `INFO commandstats` (commands inside scripts count as commands; a script's usec holds the commands it ran), `cpu` (server CPU: commands, Lua and sockets) and `stats`; round trips as the client counted them; client CPU per operation as the client process saw it over the run (every thread).").AppendLine();
-        md.AppendLine("| phase | side | ops/s | p50 / p99 ms | round trips | Redis commands | script calls × µs | server CPU µs | client CPU µs | bytes in / out | commands per operation |");
-        md.AppendLine("| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --- |");
+        md.AppendLine("Redis's own counters around each run: `INFO commandstats` (commands inside scripts count as commands; a script's usec holds the commands it ran), `cpu` (server CPU: commands, Lua and sockets) and `stats`; round trips as the client counted them; client CPU and allocations per operation as the client process saw them over the run (every thread; .NET's `GC.GetTotalAllocatedBytes`).").AppendLine();
+        md.AppendLine("| phase | side | ops/s | p50 / p99 ms | round trips | Redis commands | script calls × µs | server CPU µs | client CPU µs | client bytes allocated | bytes in / out | commands per operation |");
+        md.AppendLine("| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |");
         foreach (var (phase, sides) in CostRows)
         {
             foreach (var side in sides)
@@ -248,7 +249,7 @@ internal static class ReportWriter
                 var scripts = M(r => r.Cost.ScriptCallsPerOp);
                 var scriptText = scripts > 0 ? string.Create(CultureInfo.InvariantCulture, $"{scripts:0.###} × {M(r => r.Cost.ScriptUsPerCall):0.0}") : "—";
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {phase} | {side} | {M(r => r.Load.OperationsPerSecond):N0} | {M(r => r.Load.P50Ms):0.00} / {M(r => r.Load.P99Ms):0.00} | {M(r => r.Cost.RoundTripsPerOp):0.00} | {M(r => r.Cost.CommandsPerOp):0.0} | {scriptText} | {M(r => r.Cost.ServerCpuUsPerOp):0.0} | {M(r => r.Load.ClientCpuUsPerOp):0.0} | {M(r => r.Cost.NetInBytesPerOp):N0} / {M(r => r.Cost.NetOutBytesPerOp):N0} | {median.Cost.BreakdownText} |");
+                    $"| {phase} | {side} | {M(r => r.Load.OperationsPerSecond):N0} | {M(r => r.Load.P50Ms):0.00} / {M(r => r.Load.P99Ms):0.00} | {M(r => r.Cost.RoundTripsPerOp):0.00} | {M(r => r.Cost.CommandsPerOp):0.0} | {scriptText} | {M(r => r.Cost.ServerCpuUsPerOp):0.0} | {M(r => r.Load.ClientCpuUsPerOp):0.0} | {(median.Load.AllocatedBytesPerOp is null ? "—" : M(r => r.Load.AllocatedBytesPerOp ?? 0).ToString("N0", CultureInfo.InvariantCulture))} | {M(r => r.Cost.NetInBytesPerOp):N0} / {M(r => r.Cost.NetOutBytesPerOp):N0} | {median.Cost.BreakdownText} |");
             }
         }
         md.AppendLine();
@@ -279,6 +280,38 @@ internal static class ReportWriter
                 : string.Empty;
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"- **{phase}**: {t.Median(Sides.Ours, phase, r => r.Cost.RoundTripsPerOp):0.00} round trips — {what}; {t.Median(Sides.Ours, phase, r => r.Cost.CommandsPerOp):0.0} Redis commands, the script {t.Median(Sides.Ours, phase, r => r.Cost.ScriptUsPerCall):0.0} µs inside Redis, {t.Median(Sides.Ours, phase, r => r.Cost.ServerCpuUsPerOp):0.0} µs of Redis CPU in all, {t.Median(Sides.Ours, phase, r => r.Load.ClientCpuUsPerOp):0.0} µs of client CPU{peer}.");
+        }
+        md.AppendLine();
+    }
+
+    /// <summary>Where a script's time goes, for the phases whose only top-level command is the script: INFO
+    /// commandstats times every command a script runs as well as the script, so the script's usec splits into its
+    /// commands and the rest (Lua itself, converting arguments and answers).</summary>
+    private static void AppendInsideScripts(StringBuilder md, TopologyResult t)
+    {
+        var rows = new[]
+        {
+            (Side: Sides.Ours, Phase: Phases.Login, Label: "login (create script, per-user limit 5)"),
+            (Side: Sides.SmallUser, Phase: Phases.ScaleLogin, Label: "login (create script, no limit)"),
+            (Side: Sides.SmallUser, Phase: Phases.ScaleRefresh, Label: "refresh (touch script)"),
+            (Side: Sides.SmallUser, Phase: Phases.ScaleLogout, Label: "logout (end script)"),
+        }.Where(r => t.Has(r.Side, r.Phase)).ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        md.AppendLine("Inside the scripts (the median run of each phase whose only top-level command is the script; `INFO commandstats` times every command a script runs as well as the script itself, so the script's time splits into its commands and the rest: Lua, turning arguments into Lua strings and the answer back):").AppendLine();
+        md.AppendLine("| operation | script µs per call | its commands, µs per call | Lua and argument handling | commands (calls × µs) |");
+        md.AppendLine("| --- | --: | --: | --: | --- |");
+        foreach (var (side, phase, label) in rows)
+        {
+            var runs = t.RunsOf(side, phase).OrderBy(r => r.Cost.ScriptUsPerCall).ToList();
+            var run = runs[runs.Count / 2];
+            var calls = Math.Max(1e-9, run.Cost.ScriptCallsPerOp);
+            var inner = run.Cost.Breakdown.Where(b => b.Key is not ("evalsha" or "eval")).Select(b => (b.Key, Calls: b.Value / calls, Us: run.Cost.UsecPerCall.GetValueOrDefault(b.Key))).ToList();
+            var commandsUs = inner.Sum(c => c.Calls * c.Us);
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {label} | {run.Cost.ScriptUsPerCall:0.0} | {commandsUs:0.0} | {run.Cost.ScriptUsPerCall - commandsUs:0.0} | {string.Join(", ", inner.OrderByDescending(c => c.Calls * c.Us).Select(c => $"{c.Key} {c.Calls:0.##}×{c.Us:0.0}"))} |");
         }
         md.AppendLine();
     }
