@@ -34,6 +34,21 @@ internal sealed record BenchmarkSettings
     /// <summary>Operations per run of a scaling phase.</summary>
     public int ScalingOperations { get; init; } = 3_000;
 
+    /// <summary>The --latency mode: expiry-to-callback latency instead of the side-by-side run.</summary>
+    public bool Latency { get; init; }
+
+    /// <summary>Live sessions during the latency runs.</summary>
+    public int LatencyLiveSessions { get; init; } = 20_000;
+
+    /// <summary>Sessions expiring per minute during the latency runs.</summary>
+    public int LatencyExpiringPerMinute { get; init; } = 10_000;
+
+    /// <summary>Seconds of expiries measured per latency configuration (after <see cref="LatencySettleSeconds"/>).</summary>
+    public double LatencyWindowSeconds { get; init; } = 60;
+
+    /// <summary>Seconds each latency configuration runs before expiries count (the handler settles in).</summary>
+    public double LatencySettleSeconds { get; init; } = 10;
+
     public bool Quick { get; init; }
 
     public bool RunPeer { get; init; } = true;
@@ -56,13 +71,14 @@ internal sealed record BenchmarkSettings
 
     public string ChartPath => Path.Combine(RepositoryRoot, "docs", "benchmark-chart.svg");
 
-    /// <summary>Where the report goes: latest.md for a full run, quick.md (git-ignored) for --quick.</summary>
-    public string ReportPath => Path.Combine(ResultsDirectory, Quick ? "quick.md" : "latest.md");
+    /// <summary>Where the report goes: latest.md / latency.md for full runs, quick.md / latency-quick.md (git-ignored) otherwise.</summary>
+    public string ReportPath => Path.Combine(ResultsDirectory, (Latency ? "latency" : Quick ? "quick" : "latest") + (Latency && Quick ? "-quick" : string.Empty) + ".md");
 
     public const string Usage = """
         RedisSessions benchmark: RedisSessions vs express-session + connect-redis on private Redis servers.
 
           benchmarks/run [options]                 side by side on one redis-server, then a 3-master cluster
+          benchmarks/run --latency [options]       expiry -> termination callback latency (minutes)
 
           --quick            fewer sessions, shorter phases, 3 pairs (a development check, not for publishing)
           --sessions N       sessions per side (default 100000; --quick 20000)
@@ -72,6 +88,7 @@ internal sealed record BenchmarkSettings
           --no-peer          RedisSessions only
           --no-cluster       skip the 3-master cluster
           --no-ceilings      skip the redis-benchmark runs
+          --window S         --latency: seconds of expiries measured per configuration (default 60; --quick 15)
           --help
         """;
 
@@ -87,13 +104,14 @@ internal sealed record BenchmarkSettings
             CommandLine = Environment.GetEnvironmentVariable("REDIS_SESSIONS_BENCHMARK_COMMAND") is { Length: > 0 } typed
                 ? typed
                 : "dotnet RedisSessions.Benchmarks.dll " + string.Join(' ', args),
+            Latency = args.Contains("--latency"),
         };
         if (args.Contains("--quick"))
         {
             settings = settings with
             {
                 Quick = true, Sessions = 20_000, Seconds = 1.5, ShortSeconds = 1, Pairs = 3, WarmupSeconds = 1, CeilingRequests = 200_000,
-                ScalingOperations = 2_000,
+                ScalingOperations = 2_000, LatencyWindowSeconds = 15, LatencySettleSeconds = 5,
             };
         }
         for (var i = 0; i < args.Length; i++)
@@ -101,11 +119,12 @@ internal sealed record BenchmarkSettings
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
             settings = args[i] switch
             {
-                "--quick" => settings,
+                "--quick" or "--latency" => settings,
                 "--sessions" => settings with { Sessions = PositiveInt(Next(), "--sessions") },
                 "--seconds" => settings.WithSeconds(PositiveDouble(Next(), "--seconds")),
                 "--pairs" => settings with { Pairs = PositiveInt(Next(), "--pairs") },
                 "--concurrency" => settings with { Concurrency = PositiveInt(Next(), "--concurrency") },
+                "--window" => settings with { LatencyWindowSeconds = PositiveDouble(Next(), "--window") },
                 "--no-peer" => settings with { RunPeer = false },
                 "--no-cluster" => settings with { RunCluster = false },
                 "--no-ceilings" => settings with { RunCeilings = false },

@@ -3,7 +3,7 @@ using RedisSessions.Benchmarks;
 using RedisSessions.LocalRedis;
 
 // The benchmark program (not a test): RedisSessions against express-session + connect-redis, side by side on the same
-// private Redis, then the same on a 3-master cluster. Prints one
+// private Redis, then the same on a 3-master cluster (or, with --latency, expiry-to-callback latency). Prints one
 // markdown report and writes it to benchmarks/results/. See benchmarks/README.md.
 BenchmarkSettings? settings;
 try
@@ -22,14 +22,14 @@ if (settings is null)
 }
 
 _ = RedisTools.ServerPath; // fails early, with the install hint, when redis-server is missing
-if (settings.RunCeilings && !File.Exists(RedisBenchmarkTool.Path))
+if (!settings.Latency && settings.RunCeilings && !File.Exists(RedisBenchmarkTool.Path))
 {
     Console.Error.WriteLine($"{RedisBenchmarkTool.Path} is missing (package redis-tools); run with --no-ceilings or install it.");
     return 2;
 }
 var peerVersions = "not run";
 var nodeVersion = "not run";
-if (settings.RunPeer)
+if (settings.RunPeer && !settings.Latency)
 {
     await PeerSide.EnsureInstalledAsync(settings.PeerDirectory);
     peerVersions = PeerSide.InstalledVersions(settings.PeerDirectory);
@@ -38,17 +38,28 @@ if (settings.RunPeer)
 
 var clock = Stopwatch.StartNew();
 var environment = RunEnvironment.Capture(settings, nodeVersion, peerVersions);
-Scenario.Log($"{settings.Sessions:N0} sessions per side, {settings.Concurrency} in flight, {settings.Pairs} pairs, {settings.Seconds:0.##} s request-cycle runs{(settings.Quick ? " (quick)" : string.Empty)}");
-var standalone = await Scenario.RunStandaloneAsync(settings);
-var cluster = settings.RunCluster ? await Scenario.RunClusterAsync(settings) : null;
-var report = ReportWriter.Build(settings, environment, clock.Elapsed, RunEnvironment.LoadAverage(), standalone, cluster);
-if (!settings.Quick && settings.RunPeer)
+string report;
+if (settings.Latency)
 {
-    var footnote = $"benchmarks/run, {environment.StartedUtc:yyyy-MM-dd}: {Environment.ProcessorCount} cores shared by clients and Redis; Redis {standalone.RedisVersion}, " +
-        $".NET {Environment.Version}, StackExchange.Redis {environment.StackExchangeRedis}, Node.js {nodeVersion}. Full table: benchmarks/results/latest.md";
-    Directory.CreateDirectory(Path.GetDirectoryName(settings.ChartPath)!);
-    await File.WriteAllTextAsync(settings.ChartPath, ChartWriter.Build(standalone, cluster, footnote));
-    Scenario.Log($"wrote {Path.GetRelativePath(settings.RepositoryRoot, settings.ChartPath)}");
+    Scenario.Log($"expiry -> callback latency: {settings.LatencyLiveSessions:N0} live sessions, {settings.LatencyExpiringPerMinute:N0} expiring per minute, " +
+        $"{settings.LatencyWindowSeconds:0} s measured per configuration{(settings.Quick ? " (quick)" : string.Empty)}");
+    var configurations = await LatencyScenario.RunAsync(settings);
+    report = LatencyScenario.Report(settings, environment, clock.Elapsed, RunEnvironment.LoadAverage(), configurations);
+}
+else
+{
+    Scenario.Log($"{settings.Sessions:N0} sessions per side, {settings.Concurrency} in flight, {settings.Pairs} pairs, {settings.Seconds:0.##} s request-cycle runs{(settings.Quick ? " (quick)" : string.Empty)}");
+    var standalone = await Scenario.RunStandaloneAsync(settings);
+    var cluster = settings.RunCluster ? await Scenario.RunClusterAsync(settings) : null;
+    report = ReportWriter.Build(settings, environment, clock.Elapsed, RunEnvironment.LoadAverage(), standalone, cluster);
+    if (!settings.Quick && settings.RunPeer)
+    {
+        var footnote = $"benchmarks/run, {environment.StartedUtc:yyyy-MM-dd}: {Environment.ProcessorCount} cores shared by clients and Redis; Redis {standalone.RedisVersion}, " +
+            $".NET {Environment.Version}, StackExchange.Redis {environment.StackExchangeRedis}, Node.js {nodeVersion}. Full table: benchmarks/results/latest.md";
+        Directory.CreateDirectory(Path.GetDirectoryName(settings.ChartPath)!);
+        await File.WriteAllTextAsync(settings.ChartPath, ChartWriter.Build(standalone, cluster, footnote));
+        Scenario.Log($"wrote {Path.GetRelativePath(settings.RepositoryRoot, settings.ChartPath)}");
+    }
 }
 Console.WriteLine();
 Console.WriteLine(report);

@@ -53,6 +53,7 @@ internal static class ReportWriter
         {
             AppendTopology(md, settings, cluster);
         }
+        md.AppendLine("Expiry → termination-callback latency is measured by `benchmarks/run --latency` (it takes minutes): [`latency.md`](latency.md).");
         return md.ToString();
     }
 
