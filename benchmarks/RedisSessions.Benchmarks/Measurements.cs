@@ -107,6 +107,12 @@ internal sealed class TopologyResult(string name, string redisVersion, int maste
 
     public TimeSpan Duration { get; set; }
 
+    /// <summary>Time the Redis processes ran on a core over the run.</summary>
+    public TimeSpan RedisOnCpu { get; set; }
+
+    /// <summary>Time the Redis processes were runnable but waited for a core (other work on the machine).</summary>
+    public TimeSpan RedisWaiting { get; set; }
+
     public IEnumerable<PhaseRun> RunsOf(string side, string phase) => Runs.Where(r => r.Side == side && r.Phase == phase);
 
     public bool Has(string side, string phase) => RunsOf(side, phase).Any();

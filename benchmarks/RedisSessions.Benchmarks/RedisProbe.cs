@@ -38,21 +38,25 @@ internal sealed record RedisCost(
 /// <summary>Counters of every master at one moment: calls and usec by command (INFO commandstats), CPU, network.</summary>
 internal sealed record StatsSnapshot(IReadOnlyDictionary<string, (long Calls, long Usec)> Commands, double CpuSeconds, long NetIn, long NetOut, long Reads);
 
-/// <summary>One slow log entry (SLOWLOG GET): when, how long, the command, and the connection's name.</summary>
-internal sealed record SlowEntry(string Server, DateTimeOffset At, TimeSpan Duration, string Command, string ClientName)
+/// <summary>One slow log entry (SLOWLOG GET): when, how long, the command, and the connection's address and name.</summary>
+internal sealed record SlowEntry(string Server, DateTimeOffset At, TimeSpan Duration, string Command, string ClientAddress, string ClientName)
 {
-    public bool ByHarness => ClientName == RedisProbe.ClientName;
+    /// <summary>Sent by the harness: its probe connection, or redis-benchmark (whose connections have no name).</summary>
+    public bool ByHarness => ClientName == RedisProbe.ClientName || (!InsideScript && ClientName.Length == 0);
 
     public bool IsScript => Command.StartsWith("EVAL", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>A command a script ran (Redis logs those under the script's own, nameless, client).</summary>
-    public bool InsideScript => !ByHarness && ClientName.Length == 0;
+    /// <summary>A command a script ran (Redis logs those under the script's own client, whose address is "?:0").</summary>
+    public bool InsideScript => ClientAddress.StartsWith('?');
 
-    /// <summary>A plain command a client sent (every one the workload sends outside scripts is O(1) on a small key:
-    /// one of those over the threshold is Redis waiting for a core, not work).</summary>
-    public bool IsPlain => !ByHarness && !InsideScript && !IsScript;
+    /// <summary>A plain command a client sent: every one the clients and redis-benchmark send outside scripts is O(1)
+    /// on a small key, so one of those over the threshold is Redis waiting for a core, not work.</summary>
+    public bool IsPlain => ClientName != RedisProbe.ClientName && !InsideScript && !IsScript;
 
-    public string What => ByHarness ? "the harness" : InsideScript ? "inside a script" : IsScript ? "script" : "plain command";
+    public string What => InsideScript ? "inside a script" : IsScript ? "script" : ByHarness ? "the harness" : "plain command";
+
+    /// <summary>Who sent it: the connection's name; redis-benchmark's connections have none.</summary>
+    public string Who => InsideScript ? "(script)" : ClientName.Length > 0 ? ClientName : "(unnamed: redis-benchmark)";
 }
 
 /// <summary>A kind of key found by a census: how many, their MEMORY USAGE, and their TTLs.</summary>
@@ -317,8 +321,9 @@ internal sealed class RedisProbe : IAsyncDisposable
                 var duration = TimeSpan.FromTicks((long)fields[2] * 10);
                 var args = ((RedisResult[])fields[3]!).Select(a => (string?)a ?? string.Empty).ToArray();
                 var command = string.Join(' ', args.Take(4).Select(a => a.Length > 48 ? a[..48] + "…" : a)) + (args.Length > 4 ? $" … ({args.Length} args)" : string.Empty);
+                var address = fields.Length > 4 ? (string?)fields[4] ?? string.Empty : string.Empty;
                 var client = fields.Length > 5 ? (string?)fields[5] ?? string.Empty : string.Empty;
-                entries.Add(new SlowEntry(server.EndPoint.ToString() ?? "?", at, duration, command, client));
+                entries.Add(new SlowEntry(server.EndPoint.ToString() ?? "?", at, duration, command, address, client));
             }
         }
         return entries.OrderBy(e => e.At).ToList();

@@ -39,6 +39,25 @@ internal sealed record RunEnvironment(
         }
     }
 
+    /// <summary>How long the processes ran on a core and how long they waited for one while runnable (Linux
+    /// /proc/{pid}/schedstat; zero where it is not available): the second is what other work on the machine cost them.</summary>
+    public static (TimeSpan OnCpu, TimeSpan Waiting) Scheduling(IEnumerable<int> pids)
+    {
+        long cpu = 0, wait = 0;
+        foreach (var pid in pids)
+        {
+            var path = $"/proc/{pid}/schedstat";
+            if (!File.Exists(path))
+            {
+                continue;
+            }
+            var fields = File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            cpu += long.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture);
+            wait += long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return (TimeSpan.FromTicks(cpu / 100), TimeSpan.FromTicks(wait / 100));
+    }
+
     /// <summary>The 1-minute load average now (other work on the machine lowers every side's figures).</summary>
     public static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 

@@ -16,7 +16,7 @@ internal static class Scenario
     {
         await using var server = await RedisServerProcess.StartAsync();
         Log($"standalone redis-server on {server.Endpoint} (deploy/redis.conf)");
-        return await RunAsync(settings, "standalone", server.Endpoint, [server.Endpoint], cluster: false, masters: 1, settings.RunCeilings ? server.Port : null);
+        return await RunAsync(settings, "standalone", server.Endpoint, [server.Endpoint], [server.ProcessId ?? 0], cluster: false, masters: 1, settings.RunCeilings ? server.Port : null);
     }
 
     public static async Task<TopologyResult> RunClusterAsync(BenchmarkSettings settings)
@@ -24,12 +24,14 @@ internal static class Scenario
         await using var cluster = await RedisClusterProcess.StartAsync(settings.ClusterMasters);
         Log($"{settings.ClusterMasters}-master cluster on {cluster.Configuration} (deploy/redis.conf)");
         var shorter = settings with { Seconds = settings.ShortSeconds };
-        return await RunAsync(shorter, "cluster", cluster.Configuration, cluster.Masters.Select(m => m.Endpoint).ToArray(), cluster: true, settings.ClusterMasters, ceilingPort: null);
+        return await RunAsync(shorter, "cluster", cluster.Configuration, cluster.Masters.Select(m => m.Endpoint).ToArray(), cluster.Masters.Select(m => m.ProcessId ?? 0).ToArray(),
+            cluster: true, settings.ClusterMasters, ceilingPort: null);
     }
 
-    private static async Task<TopologyResult> RunAsync(BenchmarkSettings settings, string name, string configuration, string[] endpoints, bool cluster, int masters, int? ceilingPort)
+    private static async Task<TopologyResult> RunAsync(BenchmarkSettings settings, string name, string configuration, string[] endpoints, int[] redisPids, bool cluster, int masters, int? ceilingPort)
     {
         var clock = Stopwatch.StartNew();
+        var scheduled = RunEnvironment.Scheduling(redisPids);
         await using var probe = await RedisProbe.ConnectAsync(configuration);
         var result = new TopologyResult(name, await probe.VersionAsync(), masters)
         {
@@ -144,6 +146,9 @@ internal static class Scenario
 
         result.Slowlog = await probe.SlowlogAsync();
         result.Duration = clock.Elapsed;
+        var (onCpu, waiting) = RunEnvironment.Scheduling(redisPids);
+        result.RedisOnCpu = onCpu - scheduled.OnCpu;
+        result.RedisWaiting = waiting - scheduled.Waiting;
         Log($"{name}: {result.Slowlog.Count(e => !e.ByHarness)} slow log entries of the workload, {result.Slowlog.Count(e => e.ByHarness)} of the harness; {clock.Elapsed:m\\:ss}");
         return result;
     }
