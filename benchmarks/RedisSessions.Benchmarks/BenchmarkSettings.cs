@@ -2,27 +2,52 @@ using System.Globalization;
 
 namespace RedisSessions.Benchmarks;
 
-/// <summary>What one run measures and for how long. The defaults keep a full run (standalone, peer, ceilings and the
-/// 3-master cluster) under about five minutes on a 2-core machine; <c>--quick</c> takes about a minute.</summary>
+/// <summary>What one run measures and for how long. The defaults are the full run the published figures come from;
+/// <c>--quick</c> keeps every phase and every target row but with fewer sessions, shorter phases and three pairs.</summary>
 internal sealed record BenchmarkSettings
 {
-    /// <summary>Sessions created per side (the login and logout phases, and the memory figure).</summary>
+    /// <summary>Sessions created per side (login and logout phases, request cycle, memory).</summary>
     public int Sessions { get; init; } = 100_000;
 
-    /// <summary>Operations in flight, on both sides.</summary>
+    /// <summary>Operations in flight, on every side.</summary>
     public int Concurrency { get; init; } = 64;
 
-    /// <summary>Length of the headline timed phases (request cycle, write one field).</summary>
-    public double Seconds { get; init; } = 10;
+    /// <summary>Length of one run of the request-cycle and write phases.</summary>
+    public double Seconds { get; init; } = 5;
 
-    /// <summary>Length of the other timed phases, and of every timed phase on the cluster.</summary>
-    public double ShortSeconds { get; init; } = 5;
+    /// <summary>Length of one run of the other timed phases (and of every timed phase on the cluster).</summary>
+    public double ShortSeconds { get; init; } = 3;
+
+    /// <summary>How many times each phase runs on each side, the sides alternating (ours, theirs, ours, theirs, ...);
+    /// the report gives the medians.</summary>
+    public int Pairs { get; init; } = 5;
 
     /// <summary>Warm-up per operation kind before anything is measured (JIT on both sides, script cache).</summary>
     public double WarmupSeconds { get; init; } = 2;
 
-    /// <summary>Requests per redis-benchmark ceiling run (the EVALSHA runs use a third).</summary>
-    public int CeilingRequests { get; init; } = 1_500_000;
+    /// <summary>Requests per redis-benchmark run.</summary>
+    public int CeilingRequests { get; init; } = 1_000_000;
+
+    /// <summary>Sessions of the one large user in the scaling phases.</summary>
+    public int LargeUserSessions { get; init; } = 50_000;
+
+    /// <summary>Operations per run of a scaling phase.</summary>
+    public int ScalingOperations { get; init; } = 3_000;
+
+    /// <summary>The --latency mode: expiry-to-callback latency instead of the side-by-side run.</summary>
+    public bool Latency { get; init; }
+
+    /// <summary>Live sessions during the latency runs.</summary>
+    public int LatencyLiveSessions { get; init; } = 20_000;
+
+    /// <summary>Sessions expiring per minute during the latency runs.</summary>
+    public int LatencyExpiringPerMinute { get; init; } = 10_000;
+
+    /// <summary>Seconds of expiries measured per latency configuration (after <see cref="LatencySettleSeconds"/>).</summary>
+    public double LatencyWindowSeconds { get; init; } = 60;
+
+    /// <summary>Seconds each latency configuration runs before expiries count (the handler settles in).</summary>
+    public double LatencySettleSeconds { get; init; } = 10;
 
     public bool Quick { get; init; }
 
@@ -34,6 +59,9 @@ internal sealed record BenchmarkSettings
 
     public int ClusterMasters { get; init; } = 3;
 
+    /// <summary>The command line as the user typed it (benchmarks/run passes it on), for the report.</summary>
+    public string CommandLine { get; init; } = string.Empty;
+
     /// <summary>The repository root (where deploy/redis.conf and benchmarks/peer live).</summary>
     public required string RepositoryRoot { get; init; }
 
@@ -43,19 +71,24 @@ internal sealed record BenchmarkSettings
 
     public string ChartPath => Path.Combine(RepositoryRoot, "docs", "benchmark-chart.svg");
 
+    /// <summary>Where the report goes: latest.md / latency.md for full runs, quick.md / latency-quick.md (git-ignored) otherwise.</summary>
+    public string ReportPath => Path.Combine(ResultsDirectory, (Latency ? "latency" : Quick ? "quick" : "latest") + (Latency && Quick ? "-quick" : string.Empty) + ".md");
+
     public const string Usage = """
-        RedisSessions benchmark: RedisSessions vs express-session + connect-redis on one private redis-server.
+        RedisSessions benchmark: RedisSessions vs express-session + connect-redis on private Redis servers.
 
-          dotnet run -c Release --project benchmarks/RedisSessions.Benchmarks -- [options]
-          (or simply: benchmarks/run [options])
+          benchmarks/run [options]                 side by side on one redis-server, then a 3-master cluster
+          benchmarks/run --latency [options]       expiry -> termination callback latency (minutes)
 
-          --quick            20,000 sessions, 2 s phases (about a minute)
-          --sessions N       sessions per side (default 100000)
-          --seconds S        headline phase length in seconds (default 10)
+          --quick            fewer sessions, shorter phases, 3 pairs (a development check, not for publishing)
+          --sessions N       sessions per side (default 100000; --quick 20000)
+          --seconds S        length of one request-cycle / write run (default 5; --quick 1.5)
+          --pairs P          runs per side of each phase, the sides alternating (default 5; --quick 3)
           --concurrency C    operations in flight (default 64)
           --no-peer          RedisSessions only
-          --no-cluster       skip the 3-master cluster run
-          --no-ceilings      skip the redis-benchmark ceilings
+          --no-cluster       skip the 3-master cluster
+          --no-ceilings      skip the redis-benchmark runs
+          --window S         --latency: seconds of expiries measured per configuration (default 60; --quick 15)
           --help
         """;
 
@@ -65,12 +98,20 @@ internal sealed record BenchmarkSettings
         {
             return null;
         }
-        var settings = new BenchmarkSettings { RepositoryRoot = FindRepositoryRoot() };
+        var settings = new BenchmarkSettings
+        {
+            RepositoryRoot = FindRepositoryRoot(),
+            CommandLine = Environment.GetEnvironmentVariable("REDIS_SESSIONS_BENCHMARK_COMMAND") is { Length: > 0 } typed
+                ? typed
+                : "dotnet RedisSessions.Benchmarks.dll " + string.Join(' ', args),
+            Latency = args.Contains("--latency"),
+        };
         if (args.Contains("--quick"))
         {
             settings = settings with
             {
-                Quick = true, Sessions = 20_000, Seconds = 2, ShortSeconds = 2, WarmupSeconds = 1, CeilingRequests = 400_000,
+                Quick = true, Sessions = 20_000, Seconds = 1.5, ShortSeconds = 1, Pairs = 3, WarmupSeconds = 1, CeilingRequests = 200_000,
+                ScalingOperations = 2_000, LatencyWindowSeconds = 15, LatencySettleSeconds = 5,
             };
         }
         for (var i = 0; i < args.Length; i++)
@@ -78,15 +119,21 @@ internal sealed record BenchmarkSettings
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
             settings = args[i] switch
             {
-                "--quick" => settings,
+                "--quick" or "--latency" => settings,
                 "--sessions" => settings with { Sessions = PositiveInt(Next(), "--sessions") },
                 "--seconds" => settings.WithSeconds(PositiveDouble(Next(), "--seconds")),
+                "--pairs" => settings with { Pairs = PositiveInt(Next(), "--pairs") },
                 "--concurrency" => settings with { Concurrency = PositiveInt(Next(), "--concurrency") },
+                "--window" => settings with { LatencyWindowSeconds = PositiveDouble(Next(), "--window") },
                 "--no-peer" => settings with { RunPeer = false },
                 "--no-cluster" => settings with { RunCluster = false },
                 "--no-ceilings" => settings with { RunCeilings = false },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n\n{Usage}"),
             };
+        }
+        if (settings.Sessions < settings.Pairs * settings.Concurrency)
+        {
+            throw new ArgumentException($"--sessions must be at least pairs x concurrency ({settings.Pairs * settings.Concurrency}).");
         }
         return settings;
     }

@@ -2,33 +2,28 @@ using System.Diagnostics;
 
 namespace RedisSessions.Benchmarks;
 
-/// <summary>What the client side saw in one phase.</summary>
-internal sealed record LoadResult(long Operations, double Seconds, double P50Ms, double P99Ms, long Errors, string? FirstError, double ClientCpuMs)
-{
-    public double OperationsPerSecond => Seconds > 0 ? Operations / Seconds : 0;
-}
-
 /// <summary>
 /// Runs an operation with a fixed number in flight, the same way the peer's harness does (benchmarks/peer/harness.js):
-/// worker w uses the indexes w, w + C, w + 2C, ... of [0, count) — once each for a counted phase, round and round
-/// until the time is up for a timed one — so no two operations in flight ever share a session. Every operation's
-/// latency is kept (a few million longs at most) and sorted for the percentiles.
+/// worker w uses the indexes from + w, from + w + C, from + w + 2C, ... of [from, from + count) — once each for a
+/// counted phase, round and round until the time is up for a timed one — so no two operations in flight ever share a
+/// session. Every operation's latency is kept (a few million longs at most) and sorted for the percentiles.
 /// </summary>
 internal static class LoadRunner
 {
-    public static Task<LoadResult> RunOnceEachAsync(int concurrency, int count, Func<int, long, Task> operation) =>
-        RunAsync(concurrency, count, duration: null, operation);
+    public static Task<LoadResult> RunOnceEachAsync(int concurrency, int from, int count, Func<int, long, Task> operation) =>
+        RunAsync(concurrency, from, count, duration: null, operation);
 
-    public static Task<LoadResult> RunForAsync(int concurrency, int count, TimeSpan duration, Func<int, long, Task> operation) =>
-        RunAsync(concurrency, count, duration, operation);
+    public static Task<LoadResult> RunForAsync(int concurrency, int from, int count, TimeSpan duration, Func<int, long, Task> operation) =>
+        RunAsync(concurrency, from, count, duration, operation);
 
-    private static async Task<LoadResult> RunAsync(int concurrency, int count, TimeSpan? duration, Func<int, long, Task> operation)
+    private static async Task<LoadResult> RunAsync(int concurrency, int from, int count, TimeSpan? duration, Func<int, long, Task> operation)
     {
         var latencies = new List<long>[concurrency];
         long errors = 0;
         string? firstError = null;
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
         var started = Stopwatch.GetTimestamp();
         var deadline = duration is { } d ? started + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         var workers = new Task[concurrency];
@@ -53,7 +48,7 @@ internal static class LoadRunner
                     var t0 = Stopwatch.GetTimestamp();
                     try
                     {
-                        await operation(i, iteration);
+                        await operation(from + i, iteration);
                     }
 #pragma warning disable CA1031 // Counted and reported: a benchmark with errors says so in its table.
                     catch (Exception ex)
@@ -77,6 +72,7 @@ internal static class LoadRunner
         var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
         process.Refresh();
         var cpuMs = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
+        var allocated = GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore;
 
         var all = new long[latencies.Sum(l => l.Count)];
         var at = 0;
@@ -86,7 +82,7 @@ internal static class LoadRunner
             at += part.Count;
         }
         Array.Sort(all);
-        return new LoadResult(all.Length, elapsed, Percentile(all, 50), Percentile(all, 99), errors, firstError, cpuMs);
+        return new LoadResult(all.Length, elapsed, Percentile(all, 50), Percentile(all, 99), errors, firstError, cpuMs, allocated);
     }
 
     private static double Percentile(long[] sorted, double p)

@@ -52,6 +52,9 @@ internal sealed class PeerSide : IAsyncDisposable
         return version;
     }
 
+    /// <summary>The name the peer's connection gives itself (CLIENT SETNAME): how the slow log tells its commands apart.</summary>
+    public const string ClientName = "connect-redis-peer";
+
     public static async Task<PeerSide> StartAsync(string peerDirectory, IEnumerable<string> endpoints, bool cluster, int concurrency, TimeSpan maxAge)
     {
         var start = new ProcessStartInfo("node")
@@ -72,26 +75,33 @@ internal sealed class PeerSide : IAsyncDisposable
             cluster,
             concurrency,
             maxAgeMs = (long)maxAge.TotalMilliseconds,
+            name = ClientName,
         });
         return peer;
     }
 
     public Task WarmUpAsync(TimeSpan each) => SendAsync(new { cmd = "warmup", seconds = each.TotalSeconds });
 
-    public Task<LoadResult> CreateAsync(int count) => RunAsync(new { cmd = "create", count });
+    /// <summary>Login: <c>store.set</c> of a new session, for the indexes [from, from + count).</summary>
+    public Task<LoadResult> CreateAsync(int from, int count) => RunAsync(new { cmd = "create", from, count });
 
-    public Task<LoadResult> GetAsync(TimeSpan duration) => RunAsync(new { cmd = "get", seconds = duration.TotalSeconds });
+    /// <summary>Request cycle: <c>store.get</c> + <c>store.touch</c> over [from, from + count).</summary>
+    public Task<LoadResult> GetAsync(int from, int count, TimeSpan duration) => RunAsync(new { cmd = "get", from, count, seconds = duration.TotalSeconds });
 
-    public Task<LoadResult> TouchAsync(TimeSpan duration) => RunAsync(new { cmd = "touch", seconds = duration.TotalSeconds });
+    public Task<LoadResult> TouchAsync(int from, int count, TimeSpan duration) => RunAsync(new { cmd = "touch", from, count, seconds = duration.TotalSeconds });
 
-    public Task<LoadResult> SetDataAsync(TimeSpan duration) => RunAsync(new { cmd = "setData", seconds = duration.TotalSeconds });
+    public Task<LoadResult> SetDataAsync(int from, int count, TimeSpan duration) => RunAsync(new { cmd = "setData", from, count, seconds = duration.TotalSeconds });
 
-    public Task<LoadResult> TerminateAsync() => RunAsync(new { cmd = "terminate" });
+    /// <summary>Logout: <c>store.destroy</c> of [from, from + count).</summary>
+    public Task<LoadResult> TerminateAsync(int from, int count) => RunAsync(new { cmd = "terminate", from, count });
+
+    /// <summary>Forgets every session (after the harness flushed Redis).</summary>
+    public Task ResetAsync() => SendAsync(new { cmd = "reset" });
 
     /// <summary>One stored session: its key and the JSON connect-redis wrote.</summary>
-    public async Task<(string Key, string Value)> SampleAsync()
+    public async Task<(string Key, string Value)> SampleAsync(int index = 0)
     {
-        var answer = await SendAsync(new { cmd = "sample" });
+        var answer = await SendAsync(new { cmd = "sample", index });
         return (answer.GetProperty("key").GetString()!, answer.GetProperty("value").GetString()!);
     }
 

@@ -1,11 +1,14 @@
+using System.Diagnostics;
+using System.Globalization;
 using RedisSessions.LocalRedis;
 
 namespace RedisSessions.Benchmarks;
 
 /// <summary>
-/// One topology, start to end: a private Redis (deploy/redis.conf), both sides warmed up, then each phase on
-/// RedisSessions and right after on the peer, then the redis-benchmark ceilings. The two sides never run at the same
-/// time, and the same probe reads Redis around every phase.
+/// One topology, start to end: a private Redis (deploy/redis.conf) with an empty slow log, every side warmed up, then
+/// each phase in pairs — RedisSessions, then the peer, again and again — so that a disturbance from outside (the
+/// machine is shared) lands on both sides rather than on one side's whole run; then memory, the 50,000-session user,
+/// the ceilings, and the slow log of the whole run. The sides never run at the same time.
 /// </summary>
 internal static class Scenario
 {
@@ -13,7 +16,7 @@ internal static class Scenario
     {
         await using var server = await RedisServerProcess.StartAsync();
         Log($"standalone redis-server on {server.Endpoint} (deploy/redis.conf)");
-        return await RunAsync(settings, "standalone", server.Endpoint, [server.Endpoint], cluster: false, masters: 1, settings.RunCeilings ? server.Port : null);
+        return await RunAsync(settings, "standalone", server.Endpoint, [server.Endpoint], [server.ProcessId ?? 0], cluster: false, masters: 1, settings.RunCeilings ? server.Port : null);
     }
 
     public static async Task<TopologyResult> RunClusterAsync(BenchmarkSettings settings)
@@ -21,134 +24,159 @@ internal static class Scenario
         await using var cluster = await RedisClusterProcess.StartAsync(settings.ClusterMasters);
         Log($"{settings.ClusterMasters}-master cluster on {cluster.Configuration} (deploy/redis.conf)");
         var shorter = settings with { Seconds = settings.ShortSeconds };
-        return await RunAsync(shorter, "cluster", cluster.Configuration, cluster.Masters.Select(m => m.Endpoint).ToArray(), cluster: true, settings.ClusterMasters, ceilingPort: null);
+        return await RunAsync(shorter, "cluster", cluster.Configuration, cluster.Masters.Select(m => m.Endpoint).ToArray(), cluster.Masters.Select(m => m.ProcessId ?? 0).ToArray(),
+            cluster: true, settings.ClusterMasters, ceilingPort: null);
     }
 
-    private static async Task<TopologyResult> RunAsync(BenchmarkSettings settings, string name, string configuration, string[] endpoints, bool cluster, int masters, int? ceilingPort)
+    private static async Task<TopologyResult> RunAsync(BenchmarkSettings settings, string name, string configuration, string[] endpoints, int[] redisPids, bool cluster, int masters, int? ceilingPort)
     {
+        var clock = Stopwatch.StartNew();
+        var scheduled = RunEnvironment.Scheduling(redisPids);
         await using var probe = await RedisProbe.ConnectAsync(configuration);
-        var result = new TopologyResult(name, await probe.VersionAsync(), masters);
+        var result = new TopologyResult(name, await probe.VersionAsync(), masters)
+        {
+            SlowlogThresholdUs = await probe.ConfigAsync("slowlog-log-slower-than"),
+        };
+        // The slow log covers the whole run: warm-up, every phase, memory, the 50,000-session user.
+        await probe.ResetSlowlogAsync();
+        var recorder = new Recorder(probe, result);
         var c = settings.Concurrency;
         var n = settings.Sessions;
+        var pairs = settings.Pairs;
         var warmUp = TimeSpan.FromSeconds(settings.WarmupSeconds);
         var headline = TimeSpan.FromSeconds(settings.Seconds);
         var other = TimeSpan.FromSeconds(settings.ShortSeconds);
 
-        await using var side = await RedisSessionsSide.ConnectAsync(configuration);
+        var table = new SessionTable(n);
+        await using var ours = await RedisSessionsSide.ConnectAsync(Sides.Ours, configuration, RedisSessionsSide.MeasuredOptions("bench-ours"), table);
+        await using var caller = await RedisSessionsSide.OverCallerMultiplexerAsync(Sides.OursOverCaller, configuration, RedisSessionsSide.MeasuredOptions("bench-caller"), table);
+        // Every read finds its refresh due: what a request costs when the session's last recorded activity is older
+        // than ActivityResolution (by default 1% of InactiveTimeout: 18 s of 30 min).
+        var refreshDueOptions = RedisSessionsSide.MeasuredOptions("bench-refresh-due");
+        refreshDueOptions.ActivityResolution = TimeSpan.Zero;
+        await using var refreshDue = ours.With(Sides.Ours, refreshDueOptions);
         await using var peer = settings.RunPeer
             ? await PeerSide.StartAsync(settings.PeerDirectory, endpoints, cluster, c, new SessionOptions().InactiveTimeout)
             : null;
-        var ours = new SideResult("RedisSessions");
-        var theirs = new SideResult("connect-redis");
-        result.RedisSessions = ours;
-        result.Peer = peer is null ? null : theirs;
+
         Log($"warm-up ({name}): {settings.WarmupSeconds:0.#} s per operation on each side");
-        await side.WarmUpAsync(c, warmUp);
+        await ours.WarmUpAsync(c, warmUp);
+        await caller.WarmUpAsync(c, warmUp);
         if (peer is not null)
         {
             await peer.WarmUpAsync(warmUp);
         }
         await probe.FlushAsync();
-        await probe.ResetSlowlogAsync();
 
-        // Each phase runs on one side, then at once on the other, so a disturbance from outside (this machine is shared)
-        // lands on both rather than on one side's whole run. The two sides use different key names and never run at once.
-        await MeasureAsync(probe, ours, Phases.Create, () => side.CreateAsync(c, n), () => side.RoundTrips);
-        (string Key, string Value) sample = (string.Empty, string.Empty);
-        if (peer is not null)
+        // Login: each pair creates the next block of sessions on each side (one new user per session).
+        for (var p = 0; p < pairs; p++)
         {
-            await MeasureAsync(probe, theirs, Phases.Create, () => peer.CreateAsync(n), roundTrips: null);
-            sample = await peer.SampleAsync();
+            var (from, count) = Block(n, pairs, p);
+            await recorder.MeasureAsync(Sides.Ours, Phases.Login, p, () => ours.CreateAsync(c, from, count), () => ours.RoundTrips);
+            if (peer is not null)
+            {
+                await recorder.MeasureAsync(Sides.Peer, Phases.Login, p, () => peer.CreateAsync(from, count), null);
+            }
         }
-        await MeasureAsync(probe, ours, Phases.Get, () => side.GetAsync(c, headline), () => side.RoundTrips);
-        if (peer is not null)
+        // The request cycle, over both RedisSessions connections, and the client alone with the same HGETALL.
+        for (var p = 0; p < pairs; p++)
         {
-            await MeasureAsync(probe, theirs, Phases.Get, () => peer.GetAsync(headline), roundTrips: null);
+            await recorder.MeasureAsync(Sides.Ours, Phases.Request, p, () => ours.GetAsync(c, 0, n, headline), () => ours.RoundTrips);
+            await recorder.MeasureAsync(Sides.OursOverCaller, Phases.Request, p, () => caller.GetAsync(c, 0, n, headline), () => caller.RoundTrips);
+            if (peer is not null)
+            {
+                await recorder.MeasureAsync(Sides.Peer, Phases.Request, p, () => peer.GetAsync(0, n, headline), null);
+            }
+            await recorder.MeasureAsync(Sides.Client, Phases.ClientHashGetAll, p, () => ours.ClientHashGetAllAsync(c, 0, n, headline), () => ours.RoundTrips);
         }
-        await MeasureAsync(probe, ours, Phases.GetRefreshDue, () => side.GetRefreshDueAsync(c, other), () => side.RoundTrips);
-        await MeasureAsync(probe, ours, Phases.Touch, () => side.TouchAsync(c, other), () => side.RoundTrips);
-        if (peer is not null)
+        for (var p = 0; p < pairs; p++)
         {
-            await MeasureAsync(probe, theirs, Phases.Touch, () => peer.TouchAsync(other), roundTrips: null);
+            await recorder.MeasureAsync(Sides.Ours, Phases.RequestRefreshDue, p, () => refreshDue.GetAsync(c, 0, n, other), () => ours.RoundTrips);
         }
-        await MeasureAsync(probe, ours, Phases.SetData, () => side.SetDataAsync(c, headline), () => side.RoundTrips);
-        if (peer is not null)
+        for (var p = 0; p < pairs; p++)
         {
-            await MeasureAsync(probe, theirs, Phases.SetData, () => peer.SetDataAsync(headline), roundTrips: null);
+            await recorder.MeasureAsync(Sides.Ours, Phases.Refresh, p, () => ours.TouchAsync(c, 0, n, other), () => ours.RoundTrips);
+            if (peer is not null)
+            {
+                await recorder.MeasureAsync(Sides.Peer, Phases.Refresh, p, () => peer.TouchAsync(0, n, other), null);
+            }
         }
-        // The client ceiling, in the same run and on the same connection: StackExchange.Redis alone, one plain command per
-        // operation, as many in flight. No operation of the library can be faster on this client.
-        await MeasureAsync(probe, ours, Phases.ClientDel, () => side.ClientDelMissingAsync(c, other), () => side.RoundTrips);
-        await MeasureAsync(probe, ours, Phases.ClientHashGetAll, () => side.ClientHashGetAllAsync(c, other), () => side.RoundTrips);
-        await MeasureAsync(probe, ours, Phases.Terminate, () => side.TerminateAsync(c), () => side.RoundTrips);
-        if (peer is not null)
+        for (var p = 0; p < pairs; p++)
         {
-            await MeasureAsync(probe, theirs, Phases.Terminate, () => peer.TerminateAsync(), roundTrips: null);
+            await recorder.MeasureAsync(Sides.Ours, Phases.Write, p, () => ours.SetDataAsync(c, 0, n, headline), () => ours.RoundTrips);
+            if (peer is not null)
+            {
+                await recorder.MeasureAsync(Sides.Peer, Phases.Write, p, () => peer.SetDataAsync(0, n, headline), null);
+            }
         }
-        result.Slowlog = await probe.SlowlogSummaryAsync();
 
         if (ceilingPort is { } port)
         {
-            Log("redis-benchmark: the same commands, pipelined, on the same server");
-            var commands = await side.CeilingCommandsAsync(probe);
+            Log("redis-benchmark: the request cycle's commands, pipelined, on the same server");
             var requests = settings.CeilingRequests;
-            var get = await RedisBenchmarkTool.RunAsync(port, requests, commands.Get);
-            var touch = await RedisBenchmarkTool.RunAsync(port, requests / 3, commands.TouchScript);
-            var setData = await RedisBenchmarkTool.RunAsync(port, requests / 3, commands.SetDataScript);
-            result.Ceilings.Add(new Ceiling(CeilingNames.OursGet, "HGETALL", get));
-            // Fixed arguments: the touch script slides on its first call only, then runs its read path (HMGET), so this is an
-            // upper bound; a refresh that writes adds HSET + PEXPIREAT inside the script.
-            result.Ceilings.Add(new Ceiling(CeilingNames.OursTouch, "EVALSHA touch script (HMGET; fixed arguments, so no write after the first call)", touch));
-            result.Ceilings.Add(new Ceiling(CeilingNames.OursRefreshDue, "HGETALL + EVALSHA touch script (as above)", RedisBenchmarkTool.Sequence(get, touch)));
-            result.Ceilings.Add(new Ceiling(CeilingNames.OursSetData, "EVALSHA set-data script (HMGET, MEMORY USAGE, HSET)", setData));
+            var id = table.Ids[0];
+            var hgetall = await RedisBenchmarkTool.RunAsync(port, requests, ["HGETALL", (string)ours.Manager.Scripts.Keys.Session(id[..3], id)!]);
+            result.Ceilings.Add(new Ceiling(Sides.Ours, "HGETALL", hgetall));
             if (peer is not null)
             {
-                await probe.Db.StringSetAsync(sample.Key, sample.Value, TimeSpan.FromMinutes(30));
-                var peerGet = await RedisBenchmarkTool.RunAsync(port, requests, ["GET", sample.Key]);
-                var expire = await RedisBenchmarkTool.RunAsync(port, requests, ["EXPIRE", sample.Key, "1800"]);
-                var set = await RedisBenchmarkTool.RunAsync(port, requests, ["SET", sample.Key, sample.Value, "EX", "1800"]);
-                result.Ceilings.Add(new Ceiling(CeilingNames.PeerGet, "GET + EXPIRE", RedisBenchmarkTool.Sequence(peerGet, expire)));
-                result.Ceilings.Add(new Ceiling(CeilingNames.PeerSetData, "GET + SET EX", RedisBenchmarkTool.Sequence(peerGet, set)));
+                var (key, _) = await peer.SampleAsync();
+                var get = await RedisBenchmarkTool.RunAsync(port, requests, ["GET", key]);
+                var expire = await RedisBenchmarkTool.RunAsync(port, requests, ["EXPIRE", key, "1800"]);
+                result.Ceilings.Add(new Ceiling(Sides.Peer, "GET + EXPIRE", RedisBenchmarkTool.Sequence(get, expire)));
+            }
+        }
+
+        // Logout: each pair ends the next block on each side.
+        for (var p = 0; p < pairs; p++)
+        {
+            var (from, count) = Block(n, pairs, p);
+            await recorder.MeasureAsync(Sides.Ours, Phases.Logout, p, () => ours.TerminateAsync(c, from, count), () => ours.RoundTrips);
+            if (peer is not null)
+            {
+                await recorder.MeasureAsync(Sides.Peer, Phases.Logout, p, () => peer.TerminateAsync(from, count), null);
             }
         }
 
         if (!cluster)
         {
-            result.Background = await MeasureBackgroundAsync(probe, side, other);
+            result.Background = await MeasureBackgroundAsync(probe, ours, other);
         }
+        await MemoryScenario.RunAsync(settings, configuration, probe, recorder, peer);
+        await ScalingScenario.RunAsync(settings, probe, recorder, ours);
 
-        // Memory: each side alone on an empty Redis, so the keyspace's power-of-two hash tables are charged to the side
-        // whose keys they hold (with both sides loaded, whichever side crossed a size step would pay for the other).
-        Log($"memory ({name}): {n:N0} sessions of each side, alone on an empty Redis");
-        ours.Memory = await MeasureMemoryAsync(probe, n,
-            () => side.CreateAsync(c, n), async () => (await side.KeyKindsAsync(probe)).ToList(), () => side.TerminateAsync(c), () => side.EndedSnapshotAsync(probe));
-        Log($"  RedisSessions: {ours.Memory.BytesPerSession:N0} B and {ours.Memory.KeysPerSession:0.00} keys per session, {ours.Memory.RetainedAfterLogoutPerSession:N0} B left per session after logout");
-        if (peer is not null)
-        {
-            theirs.Memory = await MeasureMemoryAsync(probe, n, () => peer.CreateAsync(n), async () =>
-            {
-                var (key, _) = await peer.SampleAsync();
-                return [new KeyKind("session string (JSON)", key, await probe.MemoryUsageAsync(key) ?? 0, "1 per session")];
-            }, () => peer.TerminateAsync(), afterLogout: null);
-            Log($"  connect-redis: {theirs.Memory.BytesPerSession:N0} B and {theirs.Memory.KeysPerSession:0.00} keys per session, {theirs.Memory.RetainedAfterLogoutPerSession:N0} B left per session after logout");
-        }
+        result.Slowlog = await probe.SlowlogAsync();
+        result.Duration = clock.Elapsed;
+        var (onCpu, waiting) = RunEnvironment.Scheduling(redisPids);
+        result.RedisOnCpu = onCpu - scheduled.OnCpu;
+        result.RedisWaiting = waiting - scheduled.Waiting;
+        Log($"{name}: {result.Slowlog.Count(e => !e.ByHarness)} slow log entries of the workload, {result.Slowlog.Count(e => e.ByHarness)} of the harness; {clock.Elapsed:m\\:ss}");
         return result;
     }
 
+    /// <summary>Block <paramref name="pair"/> of [0, n) cut in <paramref name="pairs"/>.</summary>
+    public static (int From, int Count) Block(int n, int pairs, int pair)
+    {
+        var size = n / pairs;
+        var from = pair * size;
+        return (from, pair == pairs - 1 ? n - from : size);
+    }
+
     /// <summary>One idle process with the defaults (auto cleanup on) and a termination callback: the Redis work it causes
-    /// per second with no traffic at all, which every application server adds.</summary>
+    /// per second with no traffic at all, which every application server with a callback adds.</summary>
     private static async Task<BackgroundLoad> MeasureBackgroundAsync(RedisProbe probe, RedisSessionsSide side, TimeSpan duration)
     {
         Log("background load of one idle process (auto cleanup on, one termination callback), on an empty Redis");
         // Empty, so that the process is idle: logouts without a callback leave their terminations pending, and the first
         // process with a callback would otherwise spend this time working through them.
         await probe.FlushAsync();
-        await using var idle = await side.StartIdleProcessAsync();
+        await using var idle = new SessionManager(side.Redis, new SessionOptions { NodeName = "bench-idle" });
+        idle.RegisterTerminationCallback((_, _) => Task.CompletedTask);
+        await Task.Delay(TimeSpan.FromSeconds(2));
         await probe.ResetStatisticsAsync();
         var before = await probe.SnapshotAsync();
         var trips = side.RoundTrips;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        await Task.Delay(duration);
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(duration < TimeSpan.FromSeconds(3) ? TimeSpan.FromSeconds(3) : duration);
         var after = await probe.SnapshotAsync();
         var seconds = clock.Elapsed.TotalSeconds;
         var cost = RedisProbe.CostBetween(before, after, 1, side.RoundTrips - trips);
@@ -158,26 +186,15 @@ internal static class Scenario
         return load;
     }
 
-    private static async Task<MemoryMeasurement> MeasureMemoryAsync(RedisProbe probe, int n, Func<Task<LoadResult>> create,
-        Func<Task<List<KeyKind>>> keyKinds, Func<Task<LoadResult>> terminate, Func<Task<KeyKind>>? afterLogout)
-    {
-        await probe.FlushAsync();
-        var empty = await probe.SettledUsedMemoryAsync();
-        await create();
-        var loaded = await probe.SettledUsedMemoryAsync();
-        var keys = await probe.KeyCountAsync();
-        var kinds = await keyKinds();
-        await terminate();
-        var afterLogoutBytes = await probe.SettledUsedMemoryAsync();
-        if (afterLogout is not null)
-        {
-            kinds.Add(await afterLogout());
-        }
-        await probe.FlushAsync();
-        return new MemoryMeasurement(n, (double)(loaded - empty) / n, (double)keys / n, (double)(afterLogoutBytes - empty) / n, kinds);
-    }
+    public static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+}
 
-    private static async Task MeasureAsync(RedisProbe probe, SideResult side, string phase, Func<Task<LoadResult>> run, Func<long>? roundTrips)
+/// <summary>Measures one run of a phase: resets Redis's statistics, runs it, reads what Redis did, keeps and logs it.</summary>
+internal sealed class Recorder(RedisProbe probe, TopologyResult result)
+{
+    public TopologyResult Result => result;
+
+    public async Task<PhaseRun> MeasureAsync(string side, string phase, int pair, Func<Task<LoadResult>> run, Func<long>? roundTrips)
     {
         await probe.ResetStatisticsAsync();
         var before = await probe.SnapshotAsync();
@@ -186,22 +203,12 @@ internal static class Scenario
         var tripsAfter = roundTrips?.Invoke() ?? 0;
         var after = await probe.SnapshotAsync();
         var cost = RedisProbe.CostBetween(before, after, load.Operations, roundTrips is null ? null : tripsAfter - tripsBefore);
-        side.Phases[phase] = new PhaseMeasurement(phase, load, cost);
+        var measured = new PhaseRun(side, phase, pair, load, cost);
+        result.Runs.Add(measured);
         var errors = load.Errors == 0 ? string.Empty : $"  {load.Errors} ERRORS, first: {load.FirstError}";
-        Log($"  {side.Name,-14} {phase,-16} {load.OperationsPerSecond,10:N0} ops/s   p50 {load.P50Ms,6:0.00} ms   p99 {load.P99Ms,6:0.00} ms   " +
-            $"{cost.RoundTripsPerOp:0.00} round trips, {cost.CommandsPerOp:0.0} commands, server {cost.ServerCpuUsPerOp:0.0} µs, client {load.ClientCpuMs * 1000 / Math.Max(1, load.Operations):0.0} µs per op{errors}");
+        var script = cost.ScriptCallsPerOp > 0 ? string.Create(CultureInfo.InvariantCulture, $", scripts {cost.ScriptCallsPerOp:0.###}/op at {cost.ScriptUsPerCall:0.0} µs") : string.Empty;
+        Scenario.Log($"  {pair + 1} {side,-34} {phase,-28} {load.OperationsPerSecond,9:N0} ops/s  p50 {load.P50Ms,5:0.00} p99 {load.P99Ms,6:0.00} ms  " +
+            $"{cost.RoundTripsPerOp:0.00} rt, {cost.CommandsPerOp:0.0} cmds, server {cost.ServerCpuUsPerOp:0.0} µs{script}, client {load.ClientCpuUsPerOp:0.0} µs{errors}");
+        return measured;
     }
-
-    public static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
-}
-
-/// <summary>Names of the ceilings the report looks up.</summary>
-internal static class CeilingNames
-{
-    public const string OursGet = "RedisSessions request cycle (fast path)";
-    public const string OursTouch = "RedisSessions refresh (touch script)";
-    public const string OursRefreshDue = "RedisSessions request cycle, refresh due";
-    public const string OursSetData = "RedisSessions write one field (set-data script)";
-    public const string PeerGet = "connect-redis request cycle";
-    public const string PeerSetData = "connect-redis write one field";
 }

@@ -2,16 +2,19 @@
 // the way express-session drives a store on each request, with a fixed number of operations in flight.
 //
 // Not meant to be run by hand: RedisSessions.Benchmarks starts it and talks to it over stdin/stdout, one JSON object
-// per line, so that the .NET program resets and reads the Redis statistics around each phase for both sides alike.
+// per line, so that the .NET program resets and reads the Redis statistics around each phase for both sides alike and
+// can alternate the sides phase by phase. Sessions are kept in one array; a phase works on the range [from, from+count).
 //
-//   -> {"cmd":"init","url":"redis://127.0.0.1:1234","cluster":false,"concurrency":64,"maxAgeMs":1800000}
-//   -> {"cmd":"warmup","seconds":2}              <- {"ok":true}
-//   -> {"cmd":"create","count":100000}           <- {"ops":...,"seconds":...,"p50Ms":...,"p99Ms":...,"errors":0,"cpuMs":...}
-//   -> {"cmd":"get","seconds":10}                request cycle: store.get + Session.touch() + store.touch
-//   -> {"cmd":"touch","seconds":5}               store.touch alone
-//   -> {"cmd":"setData","seconds":10}            store.get + one field changed + store.set
-//   -> {"cmd":"terminate"}                       store.destroy of every session created
-//   -> {"cmd":"sample"}                          <- {"sid":...,"key":...,"value":...} (one stored session)
+//   -> {"cmd":"init","urls":["redis://127.0.0.1:1234"],"cluster":false,"concurrency":64,"maxAgeMs":1800000,"name":"..."}
+//   -> {"cmd":"warmup","seconds":2}                   <- {"ok":true}
+//   -> {"cmd":"create","from":0,"count":20000}        login: store.set of a new session
+//                                                     <- {"ops":...,"seconds":...,"p50Ms":...,"p99Ms":...,"errors":0,"cpuMs":...}
+//   -> {"cmd":"get","from":0,"count":N,"seconds":5}   request cycle: store.get + Session.touch() + store.touch
+//   -> {"cmd":"touch",...}                            store.touch alone
+//   -> {"cmd":"setData",...}                          store.get + one field changed + store.set
+//   -> {"cmd":"terminate","from":0,"count":N}         store.destroy (logout)
+//   -> {"cmd":"sample","index":0}                     <- {"sid":...,"key":...,"value":...} (one stored session)
+//   -> {"cmd":"reset"}                                forgets every session (after the harness flushed Redis)
 //   -> {"cmd":"quit"}
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
@@ -93,9 +96,9 @@ function percentile(sorted, p) {
   return sorted[index];
 }
 
-// Runs `op` with `concurrency` loops in flight. Worker w uses the indexes w, w + C, w + 2C, ... of [0, count):
-// once each when `seconds` is 0, else round and round until the time is up.
-async function run(op, count, seconds) {
+// Runs `op` with `concurrency` loops in flight over [from, from + count). Worker w uses from + w, from + w + C, ...:
+// once each when `seconds` is 0, else round and round until the time is up. The same shape as LoadRunner.cs.
+async function run(op, from, count, seconds) {
   const latencies = [];
   let errors = 0;
   let firstError = null;
@@ -105,8 +108,8 @@ async function run(op, count, seconds) {
   let counter = 0;
   const worker = async (w) => {
     const mine = [];
+    if (w >= count) return mine;
     let i = w;
-    if (i >= count) return mine;
     for (;;) {
       if (seconds > 0) {
         if (nowNs() >= deadline) break;
@@ -115,7 +118,7 @@ async function run(op, count, seconds) {
       }
       const t0 = nowNs();
       try {
-        await op(i, counter++);
+        await op(from + i, counter++);
       } catch (err) {
         errors++;
         firstError ??= String(err?.message ?? err);
@@ -147,9 +150,11 @@ async function handle(message) {
     case "init": {
       concurrency = message.concurrency ?? 64;
       maxAgeMs = message.maxAgeMs ?? maxAgeMs;
+      // The connection names itself, so the harness can tell its commands apart in the slow log.
+      const name = message.name ?? "connect-redis";
       client = message.cluster
-        ? createCluster({ rootNodes: message.urls.map((url) => ({ url })) })
-        : createClient({ url: message.urls[0] });
+        ? createCluster({ rootNodes: message.urls.map((url) => ({ url })), defaults: { name } })
+        : createClient({ url: message.urls[0], name });
       client.on("error", (err) => process.stderr.write(`peer: redis error: ${err}\n`));
       await client.connect();
       store = new RedisStore({ client, prefix: "sess:" });
@@ -159,25 +164,27 @@ async function handle(message) {
       const n = Math.max(concurrency * 20, 2000);
       ids = [];
       sessions = [];
-      await run(ops.create, n, 0);
-      for (const name of ["get", "touch", "setData"]) await run(ops[name], n, message.seconds);
-      await run(ops.terminate, n, 0);
+      await run(ops.create, 0, n, 0);
+      for (const name of ["get", "touch", "setData"]) await run(ops[name], 0, n, message.seconds);
+      await run(ops.terminate, 0, n, 0);
+      ids = [];
+      sessions = [];
       return { ok: true };
     }
     case "create":
-      ids = new Array(message.count);
-      sessions = new Array(message.count);
-      return run(ops.create, message.count, 0);
     case "get":
     case "touch":
     case "setData":
-      return run(ops[message.cmd], ids.length, message.seconds);
     case "terminate":
-      return run(ops.terminate, ids.length, 0);
+      return run(ops[message.cmd], message.from ?? 0, message.count ?? ids.length, message.seconds ?? 0);
     case "sample": {
-      const sid = ids[0];
+      const sid = ids[message.index ?? 0];
       return { sid, key: `sess:${sid}`, value: await client.get(`sess:${sid}`) };
     }
+    case "reset":
+      ids = [];
+      sessions = [];
+      return { ok: true };
     case "quit":
       await client?.close();
       return { ok: true, quit: true };
