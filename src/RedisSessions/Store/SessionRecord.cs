@@ -1,4 +1,3 @@
-using System.Globalization;
 using StackExchange.Redis;
 
 namespace RedisSessions.Store;
@@ -73,25 +72,22 @@ internal sealed record SessionRecord
 
         public void Add(RedisValue name, RedisValue value)
         {
-            var field = (string)name!;
-            if (field.StartsWith(DataPrefix, StringComparison.Ordinal))
+            // Field names are compared as the bytes Redis sent: only a data key becomes a string.
+            ReadOnlySpan<byte> field = ((ReadOnlyMemory<byte>)name).Span;
+            if (field.StartsWith("d:"u8))
             {
-                (_data ??= new Dictionary<string, string>(StringComparer.Ordinal))[field[DataPrefix.Length..]] = (string?)value ?? string.Empty;
+                (_data ??= new Dictionary<string, string>(StringComparer.Ordinal))[System.Text.Encoding.UTF8.GetString(field[2..])] = (string?)value ?? string.Empty;
                 return;
             }
-            switch (field)
-            {
-                case "user": _user = value; break;
-                case "created": _created = Number(value); break;
-                case "last": _last = Number(value); break;
-                case "expires": _expires = Number(value); break;
-                case "absolute": _absolute = Number(value); break;
-                case "node": _node = value; break;
-                case "ended": _ended = Number(value); break;
-                case "reason": _reason = value; break;
-                case "attempt": _attempt = Number(value); break;
-                default: break; // owner, and fields of later versions
-            }
+            if (field.SequenceEqual("user"u8)) { _user = value; }
+            else if (field.SequenceEqual("created"u8)) { _created = Number(value); }
+            else if (field.SequenceEqual("last"u8)) { _last = Number(value); }
+            else if (field.SequenceEqual("expires"u8)) { _expires = Number(value); }
+            else if (field.SequenceEqual("absolute"u8)) { _absolute = Number(value); }
+            else if (field.SequenceEqual("node"u8)) { _node = value; }
+            else if (field.SequenceEqual("ended"u8)) { _ended = Number(value); }
+            else if (field.SequenceEqual("reason"u8)) { _reason = value; }
+            else if (field.SequenceEqual("attempt"u8)) { _attempt = Number(value); }
         }
 
         public readonly SessionRecord? Build(string sessionId) => _user is null ? null : new SessionRecord
@@ -109,7 +105,6 @@ internal sealed record SessionRecord
             Attempt = _attempt,
         };
 
-        private static long Number(RedisValue value) =>
-            long.TryParse((string?)value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        private static long Number(RedisValue value) => value.TryParse(out long n) ? n : 0;
     }
 }
