@@ -15,10 +15,14 @@ local now = now_ms()
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
 -- Index entries whose hash has certainly expired (expiry + grace passed before any sweep ended them) hold nothing a
 -- handler could get: they go, and no longer count as sessions of the tag.
-local stale = redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - grace))
-if stale > 0 then count_down(KEYS[6], stale) end
+-- A user's first session (the common case) skips the work that concerns the user's other sessions.
+local existing = redis.call('ZCARD', KEYS[2])
+if existing > 0 then
+  local stale = redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - grace))
+  if stale > 0 then count_down(KEYS[6], stale) end
+end
 local out = {'ok', now, 0}
-if max > 0 then
+if max > 0 and existing > 0 then
   -- Sessions whose time is up never count, whether or not a sweep has ended them yet.
   local live = redis.call('ZCOUNT', KEYS[2], now + 1, '+inf')
   if live >= max then
@@ -86,11 +90,16 @@ until i > #ARGV
 redis.call('PEXPIREAT', KEYS[1], expires + grace)
 -- Logins of one user within one millisecond keep their order in the index (so eviction follows login order): the
 -- score gets 1/1024 ms more than the latest one of that millisecond.
-local score = expires
-local latest = redis.call('ZRANGE', KEYS[2], '(' .. (expires + 1), expires, 'BYSCORE', 'REV', 'LIMIT', 0, 1, 'WITHSCORES')
-if latest[2] then score = math.min(tonumber(latest[2]) + 1 / 1024, expires + 1023 / 1024) end
-redis.call('ZADD', KEYS[2], score, sid)
-reindex_user(KEYS[2], KEYS[3], member)
+if existing == 0 then
+  redis.call('ZADD', KEYS[2], expires, sid)
+  redis.call('ZADD', KEYS[3], expires, member)
+else
+  local score = expires
+  local latest = redis.call('ZRANGE', KEYS[2], '(' .. (expires + 1), expires, 'BYSCORE', 'REV', 'LIMIT', 0, 1, 'WITHSCORES')
+  if latest[2] then score = math.min(tonumber(latest[2]) + 1 / 1024, expires + 1023 / 1024) end
+  redis.call('ZADD', KEYS[2], score, sid)
+  reindex_user(KEYS[2], KEYS[3], member)
+end
 redis.call('INCR', KEYS[6])
 wake_by(KEYS[5], expires)
 out[3] = expires
