@@ -136,21 +136,34 @@ internal sealed class RedisSessionState : ISession
     /// app heard of it, and may be answering that failure right now).</summary>
     private Task CommitBeforeResponseAsync() => _commitFailed ? Task.CompletedTask : CommitAsync();
 
-    public Task LoadAsync(CancellationToken cancellationToken = default) => _loaded ? Task.CompletedTask : LoadCoreAsync(cancellationToken);
+    public Task LoadAsync(CancellationToken cancellationToken = default) => _loaded || TryBindSignedIn() ? Task.CompletedTask : LoadCoreAsync(cancellationToken);
 
     /// <summary>Loading on first use when the app did not call <see cref="LoadAsync"/> (ASP.NET Core's own session does
     /// the same): a blocking wait; call <c>await HttpContext.Session.LoadAsync()</c> first to avoid it.</summary>
     private void Load()
     {
-        if (!_loaded)
+        if (!_loaded && !TryBindSignedIn())
         {
             LoadCoreAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
     }
 
+    /// <summary>A signed-in request (authentication ran before): the state lives in the sign-in session, which the ticket
+    /// store has already read, so loading needs no I/O and no timeout.</summary>
+    private bool TryBindSignedIn()
+    {
+        if (_context?.Features.Get<RedisSessionsFeature>()?.Session is not { } signedIn)
+        {
+            return false;
+        }
+        Bind(signedIn, signedIn: true);
+        _loaded = true;
+        return true;
+    }
+
     private async Task LoadCoreAsync(CancellationToken cancellationToken)
     {
-        if (_loaded)
+        if (_loaded || TryBindSignedIn())
         {
             return;
         }
@@ -158,12 +171,7 @@ internal sealed class RedisSessionState : ISession
         timeout.CancelAfter(_ioTimeout);
         try
         {
-            // Signed in (authentication ran before): the state lives in the sign-in session, already loaded.
-            if (_context?.Features.Get<RedisSessionsFeature>()?.Session is { } signedIn)
-            {
-                Bind(signedIn, signedIn: true);
-            }
-            else if (!_isNewKey && await _store.FindAnonymousAsync(_stateKey, timeout.Token).ConfigureAwait(false) is { } anonymous)
+            if (!_isNewKey && await _store.FindAnonymousAsync(_stateKey, timeout.Token).ConfigureAwait(false) is { } anonymous)
             {
                 Bind(anonymous, signedIn: false);
             }
