@@ -1,6 +1,7 @@
 // The RedisSessions worker host: handles every session that ends anywhere in the farm, exactly once across all the
 // workers and listening servers sharing the Redis. See docs/termination-events.md.
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,9 @@ if (string.IsNullOrWhiteSpace(builder.Configuration[$"{SessionOptions.SectionNam
     return 2;
 }
 
+// The log line's "handled N ms after it was due" reads this clock; AddRedisSessions registers none (sessions live by
+// Redis's clock), so the host provides it.
+builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddRedisSessions()
     .AddTerminationListener()
     .AddTerminationHandler<TerminationLogHandler>();

@@ -90,6 +90,29 @@ public abstract class SessionStateTests(RedisFixture redis) : WebTestBase(redis)
         Assert.Equal("b=2", await browser.StateAsync());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_request_that_removes_a_key_and_sets_another_saves_both_changes(bool signedIn)
+    {
+        var prefix = NewPrefix();
+        await using var nodeA = await StartAppAsync(prefix, s => s.Node = "node-a");
+        await using var nodeB = await StartAppAsync(prefix, s => s.Node = "node-b");
+        using var browser = new Browser(nodeA);
+        using var onB = browser.On(nodeB);
+        if (signedIn)
+        {
+            await browser.SignInAsync("alice");
+        }
+        await browser.SetStateAsync("draft", "v1");
+        await browser.SetStateAsync("other", "kept");
+
+        await browser.MoveStateAsync("draft", "published");
+
+        Assert.Equal("other=kept,published=v1", await browser.StateAsync());
+        Assert.Equal("other=kept,published=v1", await onB.StateAsync());
+    }
+
     [Fact]
     public async Task Signed_in_state_lives_in_the_sign_in_session_and_ends_with_it()
     {

@@ -11,8 +11,8 @@ namespace RedisSessions.Deploy.Tests;
 /// <summary>deploy/compose.yaml on this machine's Docker engine: the farm's images built on local base images (no image
 /// registry here: .ci/docker-images makes a .NET runtime image from this machine's installation and a Redis image from
 /// Debian's binaries), the programs published on the host (deploy/docker/publish, Dockerfile.prebuilt), then a sign-in
-/// through the load balancer and requests that reach every app node with the same session. The farm is always taken
-/// down again. Without Docker the test fails: it never skips.</summary>
+/// through the load balancer and requests that reach every app node with the same session, and the worker's one log
+/// line for the sign-out. The farm is always taken down again. Without Docker the test fails: it never skips.</summary>
 [Trait("Category", "Compose")]
 public sealed class ComposeFarmTests(ITestOutputHelper output)
 {
@@ -47,7 +47,8 @@ public sealed class ComposeFarmTests(ITestOutputHelper output)
         {
             var up = await compose.UpAsync();
             Assert.True(up.Succeeded, up.Describe());
-            await SignInAndVisitEveryNodeAsync(new Uri($"http://127.0.0.1:{port}"));
+            var user = await SignInAndVisitEveryNodeAsync(new Uri($"http://127.0.0.1:{port}"));
+            await WorkerHandlesTheSignOutAsync(compose, user);
             failed = false;
         }
         catch (Exception e)
@@ -67,7 +68,21 @@ public sealed class ComposeFarmTests(ITestOutputHelper output)
         }
     }
 
-    private async Task SignInAndVisitEveryNodeAsync(Uri farm)
+    /// <summary>The worker container runs and handles the farm's terminations: the sign-out is logged there once.</summary>
+    private static async Task WorkerHandlesTheSignOutAsync(ComposeProject compose, string user)
+    {
+        var ended = $"of user {user} ended: terminated";
+        var logs = "";
+        await Eventually.TrueAsync(async () =>
+        {
+            logs = await compose.ServiceLogsAsync("worker");
+            return logs.Contains(ended, StringComparison.Ordinal);
+        }, $"the worker logs the end of {user}'s session", TimeSpan.FromMinutes(1), () => $"Worker's logs:\n{logs}");
+        Assert.Equal(1, logs.Split('\n').Count(l => l.Contains(ended, StringComparison.Ordinal)));
+        Assert.DoesNotContain("Unhandled exception", logs, StringComparison.Ordinal);
+    }
+
+    private async Task<string> SignInAndVisitEveryNodeAsync(Uri farm)
     {
         using var browser = new FarmBrowser(farm);
 
@@ -124,6 +139,7 @@ public sealed class ComposeFarmTests(ITestOutputHelper output)
             Assert.True(page.HasSignInForm && !page.Text.Contains($"Signed in as {user}", StringComparison.Ordinal),
                 $"After signing out, {page.Node} still shows the session: {page}");
         }
+        return user;
     }
 
     /// <summary>The variables `.ci/docker-images` prints as <c>export NAME=value</c> lines (bash %q quoting).</summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace RedisSessions.AspNetCore.Authentication;
 
 // Structured log messages of the ticket store (event ids 1000-1019). Never log tickets, claims or data values.
+// 1014 (ReasonUnavailable) is retired: the reason a session ended comes from the same read as the session.
 internal sealed partial class RedisTicketStore
 {
     private static partial class Log
@@ -48,8 +49,5 @@ internal sealed partial class RedisTicketStore
 
         [LoggerMessage(1013, LogLevel.Warning, "Session state of user {UserId}'s browser is too large to move into the new session: signed in without it (scheme {Scheme})", EventName = "StateNotCarried")]
         public static partial void StateNotCarried(ILogger logger, Exception exception, string userId, string scheme);
-
-        [LoggerMessage(1014, LogLevel.Warning, "Redis unreachable while looking up why session {SessionId} ended (scheme {Scheme})", EventName = "ReasonUnavailable")]
-        public static partial void ReasonUnavailable(ILogger logger, Exception exception, string sessionId, string scheme);
     }
 }

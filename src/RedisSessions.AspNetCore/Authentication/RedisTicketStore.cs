@@ -166,21 +166,22 @@ internal sealed partial class RedisTicketStore : ITicketStore
     }
 
     /// <summary>Loads the session for use (its inactivity timeout slides) and returns its ticket; null, and the request
-    /// is anonymous, when the session is gone, the cookie is not one of ours, or Redis can't be reached.</summary>
+    /// is anonymous, when the session is gone, the cookie is not one of ours, or Redis can't be reached. One read says
+    /// both whether the session lives and, when it has ended, why.</summary>
     private async Task<AuthenticationTicket?> RetrieveCoreAsync(string key, HttpContext? context, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var feature = context is null ? null : FeatureOf(context);
-        if (!LooksLikeSessionId(key))
+        if (!SessionManager.IsWellFormedSessionId(key))
         {
             // The cookie unprotected, so it was written with this application's keys, but not by this store.
             Reject("malformed-id", key, context);
             return null;
         }
-        Session? session;
+        SessionLoad load;
         try
         {
-            session = await _sessions.GetSessionAsync(key, cancellationToken).ConfigureAwait(false);
+            load = await _sessions.LoadSessionAsync(key, cancellationToken).ConfigureAwait(false);
         }
         catch (SessionStoreUnavailableException ex)
         {
@@ -194,9 +195,9 @@ internal sealed partial class RedisTicketStore : ITicketStore
             }
             return null;
         }
-        if (session is null)
+        if (load.Session is not { } session)
         {
-            await OnSessionEndedAsync(key, context, feature, cancellationToken).ConfigureAwait(false);
+            OnSessionEnded(key, load.EndReason, context, feature);
             return null;
         }
         var ticket = Unprotect(session, context);
@@ -213,31 +214,15 @@ internal sealed partial class RedisTicketStore : ITicketStore
         return ticket;
     }
 
-    private async Task OnSessionEndedAsync(string key, HttpContext? context, RedisSessionsFeature? feature, CancellationToken cancellationToken)
+    private void OnSessionEnded(string key, TerminationReason? reason, HttpContext? context, RedisSessionsFeature? feature)
     {
-        TerminationReason? reason = null;
-        try
-        {
-            reason = await _sessions.FindTerminationReasonAsync(key, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SessionStoreUnavailableException ex)
-        {
-            // The session is gone either way; only the reason is unknown.
-            Log.ReasonUnavailable(_logger, ex, key, _scheme);
-            WebMetrics.Unavailable("find-reason");
-            if (feature is not null)
-            {
-                feature.StoreUnavailable = true;
-            }
-            reason = null;
-        }
         Log.SessionEnded(_logger, key, reason?.ToString() ?? "reason no longer known", _scheme);
         WebMetrics.Ended(reason);
         if (feature is not null)
         {
             feature.EndedSession = new SessionEnd(key, reason);
         }
-        if (reason is null && feature is { StoreUnavailable: false } && context is not null)
+        if (reason is null && context is not null)
         {
             // Nothing more to tell the user: the cookie only costs a lookup per request now.
             DeleteCookie(context);
@@ -300,7 +285,7 @@ internal sealed partial class RedisTicketStore : ITicketStore
     /// (<see cref="SessionIdCookieManager"/>).</summary>
     private async Task ReplaceAsync(string oldKey, AuthenticationTicket ticket, HttpContext context, CancellationToken cancellationToken)
     {
-        if (LooksLikeSessionId(oldKey))
+        if (SessionManager.IsWellFormedSessionId(oldKey))
         {
             try
             {
@@ -324,7 +309,7 @@ internal sealed partial class RedisTicketStore : ITicketStore
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         cancellationToken.ThrowIfCancellationRequested();
-        if (LooksLikeSessionId(key))
+        if (SessionManager.IsWellFormedSessionId(key))
         {
             bool ended;
             try
@@ -445,22 +430,4 @@ internal sealed partial class RedisTicketStore : ITicketStore
         UserIdOf(principal, options) ?? throw new InvalidOperationException(
             $"The principal signing in has no '{options.UserIdClaimType}' claim and no name, so it has no RedisSessions user id. " +
             $"Add the claim, or set {RedisSessionsAspNetCoreOptions.SectionName}:{nameof(RedisSessionsAspNetCoreOptions.UserIdClaimType)} to the claim that identifies users.");
-
-    /// <summary>Whether a cookie's key can be a session id at all (URL-safe characters, a sane length). The core
-    /// decides the rest: an id it does not know is simply a session that does not exist.</summary>
-    internal static bool LooksLikeSessionId(string? key)
-    {
-        if (key is null || key.Length is 0 or > 64)
-        {
-            return false;
-        }
-        foreach (var c in key)
-        {
-            if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_')
-            {
-                return false;
-            }
-        }
-        return true;
-    }
 }

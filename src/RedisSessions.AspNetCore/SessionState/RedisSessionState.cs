@@ -8,7 +8,7 @@ namespace RedisSessions.AspNetCore.SessionState;
 
 /// <summary>
 /// One request's <c>HttpContext.Session</c>. It loads once (lazily, or with <see cref="LoadAsync"/>), keeps what this
-/// request changed, and at commit writes only that: the keys it set (one atomic write) and the keys it removed. Two
+/// request changed, and at commit writes only that: the keys it set and the keys it removed, in one atomic write. Two
 /// concurrent requests that change different keys therefore both keep their change; for one key, the last commit wins.
 /// Changes are committed just before the response starts (not after it, as ASP.NET Core's own session does): the
 /// browser's next request, on whichever node, sees them, and a failed write is an error response rather than a
@@ -136,21 +136,34 @@ internal sealed class RedisSessionState : ISession
     /// app heard of it, and may be answering that failure right now).</summary>
     private Task CommitBeforeResponseAsync() => _commitFailed ? Task.CompletedTask : CommitAsync();
 
-    public Task LoadAsync(CancellationToken cancellationToken = default) => _loaded ? Task.CompletedTask : LoadCoreAsync(cancellationToken);
+    public Task LoadAsync(CancellationToken cancellationToken = default) => _loaded || TryBindSignedIn() ? Task.CompletedTask : LoadCoreAsync(cancellationToken);
 
     /// <summary>Loading on first use when the app did not call <see cref="LoadAsync"/> (ASP.NET Core's own session does
     /// the same): a blocking wait; call <c>await HttpContext.Session.LoadAsync()</c> first to avoid it.</summary>
     private void Load()
     {
-        if (!_loaded)
+        if (!_loaded && !TryBindSignedIn())
         {
             LoadCoreAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
     }
 
+    /// <summary>A signed-in request (authentication ran before): the state lives in the sign-in session, which the ticket
+    /// store has already read, so loading needs no I/O and no timeout.</summary>
+    private bool TryBindSignedIn()
+    {
+        if (_context?.Features.Get<RedisSessionsFeature>()?.Session is not { } signedIn)
+        {
+            return false;
+        }
+        Bind(signedIn, signedIn: true);
+        _loaded = true;
+        return true;
+    }
+
     private async Task LoadCoreAsync(CancellationToken cancellationToken)
     {
-        if (_loaded)
+        if (_loaded || TryBindSignedIn())
         {
             return;
         }
@@ -158,12 +171,7 @@ internal sealed class RedisSessionState : ISession
         timeout.CancelAfter(_ioTimeout);
         try
         {
-            // Signed in (authentication ran before): the state lives in the sign-in session, already loaded.
-            if (_context?.Features.Get<RedisSessionsFeature>()?.Session is { } signedIn)
-            {
-                Bind(signedIn, signedIn: true);
-            }
-            else if (!_isNewKey && await _store.FindAnonymousAsync(_stateKey, timeout.Token).ConfigureAwait(false) is { } anonymous)
+            if (!_isNewKey && await _store.FindAnonymousAsync(_stateKey, timeout.Token).ConfigureAwait(false) is { } anonymous)
             {
                 Bind(anonymous, signedIn: false);
             }
@@ -268,26 +276,9 @@ internal sealed class RedisSessionState : ISession
         }
     }
 
-    /// <summary>The keys this request set, in one write, then the ones it removed. False when the session is gone.</summary>
-    private async Task<bool> WriteChangesAsync(Session session, Dictionary<string, string> sets, List<string> removes, CancellationToken cancellationToken)
-    {
-        if (sets.Count > 0 && !await _store.Sessions.SetSessionDataAsync(session.SessionId, sets, cancellationToken).ConfigureAwait(false))
-        {
-            return false;
-        }
-        foreach (var field in removes)
-        {
-            try
-            {
-                await session.RemoveDataAsync(field, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SessionException ex) when (ex.GetType() == typeof(SessionException))
-            {
-                return false; // the session has ended
-            }
-        }
-        return true;
-    }
+    /// <summary>The keys this request set and the ones it removed, in one atomic write. False when the session is gone.</summary>
+    private Task<bool> WriteChangesAsync(Session session, Dictionary<string, string> sets, List<string> removes, CancellationToken cancellationToken) =>
+        _store.Sessions.UpdateSessionDataAsync(session.SessionId, sets, removes, cancellationToken);
 
     /// <summary>Before a sign-in creates its session: what moves into it. State of an earlier sign-in never moves into
     /// another one; anonymous state does when <paramref name="carry"/> is on (its session ends either way).</summary>

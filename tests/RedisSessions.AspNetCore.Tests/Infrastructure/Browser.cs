@@ -98,5 +98,12 @@ public sealed class Browser : IDisposable
         await response.Content.ReadAsStringAsync();
     }
 
+    public async Task MoveStateAsync(string from, string to)
+    {
+        using var response = await Client.PostAsync($"/state/{from}/move-to/{to}", null);
+        response.EnsureSuccessStatusCode();
+        await response.Content.ReadAsStringAsync();
+    }
+
     public void Dispose() => Client.Dispose();
 }

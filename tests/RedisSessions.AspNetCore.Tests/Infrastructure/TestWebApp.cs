@@ -196,6 +196,15 @@ public sealed class TestWebApp : IAsyncDisposable
             context.Session.Remove(key);
             return "ok";
         });
+        // Renames a key: one request that removes a key and sets another.
+        app.MapPost("/state/{from}/move-to/{to}", async (string from, string to, HttpContext context) =>
+        {
+            await context.Session.LoadAsync();
+            var value = context.Session.GetString(from) ?? "";
+            context.Session.Remove(from);
+            context.Session.SetString(to, value);
+            return "ok";
+        });
         // Loads the state, sets a key, then waits at a gate: the commit comes after the test opens it.
         app.MapPut("/state-held/{gate}/{key}/{value}", async (string gate, string key, string value, HttpContext context, Gates gates) =>
         {

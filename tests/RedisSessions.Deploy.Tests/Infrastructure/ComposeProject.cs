@@ -17,6 +17,13 @@ public sealed class ComposeProject(IReadOnlyDictionary<string, string> environme
         return logs.Output;
     }
 
+    /// <summary>Everything one service has logged so far.</summary>
+    public async Task<string> ServiceLogsAsync(string service)
+    {
+        var logs = await RunAsync(TimeSpan.FromMinutes(1), "logs", "--no-color", service);
+        return logs.Output;
+    }
+
     /// <summary>Stops and removes the containers, the network, the Redis volume and the images the project built.</summary>
     public Task<CommandResult> DownAsync() =>
         RunAsync(TimeSpan.FromMinutes(2), "down", "--volumes", "--rmi", "local", "--remove-orphans", "--timeout", "20");
