@@ -93,6 +93,37 @@ public sealed class Session
         _record = _record with { LastMs = a.LastMs, ExpiresMs = a.ExpiresMs, Data = data };
     }
 
+    /// <summary>Sets <paramref name="set"/> and removes <paramref name="remove"/> in one atomic write (counts as
+    /// activity), in one round trip: what a web request changed in its state. A key in both ends up set.</summary>
+    /// <exception cref="SessionException">The session is gone (expired or terminated).</exception>
+    /// <exception cref="SessionDataTooLargeException">The data would exceed <see cref="SessionOptions.MaxDataBytes"/>; nothing was written.</exception>
+    public async Task UpdateDataAsync(IReadOnlyDictionary<string, string>? set, IReadOnlyCollection<string>? remove, CancellationToken cancellationToken = default)
+    {
+        var pairs = SessionManager.DataArguments(set, nameof(set));
+        var removed = new List<string>(remove?.Count ?? 0);
+        foreach (var key in remove ?? [])
+        {
+            SessionManager.CheckDataKey(key, nameof(remove));
+            removed.Add(key);
+        }
+        var answer = await Manager.ChangeDataAsync(SessionId, UserId, pairs, removed, cancellationToken).ConfigureAwait(false);
+        if (answer is not { } a)
+        {
+            IsTerminated = true;
+            throw new SessionException("The session has ended (expired or terminated); its data can't be changed.");
+        }
+        var data = new Dictionary<string, string>(Data, StringComparer.Ordinal);
+        foreach (var key in removed)
+        {
+            data.Remove(key);
+        }
+        foreach (var (key, value) in pairs)
+        {
+            data[key] = value;
+        }
+        _record = _record with { LastMs = a.LastMs, ExpiresMs = a.ExpiresMs, Data = data };
+    }
+
     /// <summary>Removes one data value in Redis (counts as activity). False when Redis did not have the key.</summary>
     /// <exception cref="SessionException">The session is gone (expired or terminated).</exception>
     public async Task<bool> RemoveDataAsync(string key, CancellationToken cancellationToken = default)

@@ -182,6 +182,9 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
         Assert.True(await serverB.UpdateSessionDataAsync(session.SessionId, new Dictionary<string, string> { ["d"] = "4" }, ["missing"]));
 
         Assert.Equal(new Dictionary<string, string> { ["a"] = "10", ["c"] = "3", ["d"] = "4" }, (await serverB.PeekSessionAsync(session.SessionId))!.Data);
+        await session.UpdateDataAsync(new Dictionary<string, string> { ["e"] = "5" }, ["c"]); // the Session object's own, one round trip
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "10", ["d"] = "4", ["e"] = "5" }, (await serverB.PeekSessionAsync(session.SessionId))!.Data);
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "1", ["b"] = "2", ["e"] = "5" }, session.Data); // what this object wrote, over what it had read
         await session.TerminateAsync();
         Assert.False(await serverA.UpdateSessionDataAsync(session.SessionId, new Dictionary<string, string> { ["a"] = "late" }, ["c"]));
     }
