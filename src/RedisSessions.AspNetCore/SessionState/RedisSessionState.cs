@@ -277,8 +277,20 @@ internal sealed class RedisSessionState : ISession
     }
 
     /// <summary>The keys this request set and the ones it removed, in one atomic write. False when the session is gone.</summary>
-    private Task<bool> WriteChangesAsync(Session session, Dictionary<string, string> sets, List<string> removes, CancellationToken cancellationToken) =>
-        _store.Sessions.UpdateSessionDataAsync(session.SessionId, sets, removes, cancellationToken);
+    /// <summary>One atomic write of the request's sets and removals, in one round trip (the Session knows its user).
+    /// False when the session has ended.</summary>
+    private static async Task<bool> WriteChangesAsync(Session session, Dictionary<string, string> sets, List<string> removes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await session.UpdateDataAsync(sets, removes, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (SessionException ex) when (ex is not SessionDataTooLargeException and not SessionStoreUnavailableException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Before a sign-in creates its session: what moves into it. State of an earlier sign-in never moves into
     /// another one; anonymous state does when <paramref name="carry"/> is on (its session ends either way).</summary>
