@@ -1,5 +1,5 @@
 // Example 3 — configuration from JSON, two ways:
-//   1. the seed's file shape (snake_case keys, durations in seconds) read with SessionOptions.FromFile;
+//   1. the JSON configuration file's shape (snake_case keys, durations in seconds) read with SessionOptions.FromFile;
 //   2. the "RedisSessions" section of appsettings.json, bound through Microsoft.Extensions.Configuration by
 //      services.AddRedisSessions() — what an ASP.NET Core or worker application does.
 // The Redis server is not in either file: it comes from the environment variable RedisSessions__Configuration,
@@ -21,10 +21,10 @@ return await Example.RunAsync("Example 3: configuration from JSON", async redis 
     await FromAppSettingsAsync(redis);
 });
 
-// Part 1: config/session_config.json, the seed's file shape.
+// Part 1: config/session_config.json, the JSON configuration file.
 static async Task FromSeedFileAsync(string redis)
 {
-    Example.Part("Part 1: the seed's JSON file, read with SessionOptions.FromFile");
+    Example.Part("Part 1: the JSON configuration file, read with SessionOptions.FromFile");
     var path = Path.Combine(AppContext.BaseDirectory, "config", "session_config.json");
     Example.Step("Read config/session_config.json (snake_case keys, durations in seconds):");
     foreach (var line in await File.ReadAllLinesAsync(path))
@@ -53,7 +53,7 @@ static async Task FromSeedFileAsync(string redis)
     }
 
     Example.Step("Connect with these options and create a session.");
-    options.KeyPrefix = KeyPrefix; // not part of the seed's file; keeps this example's keys apart in Redis
+    options.KeyPrefix = KeyPrefix; // not part of the JSON file; keeps this example's keys apart in Redis
     await using var manager = await SessionManager.ConnectAsync(redis, options);
     Example.Check(manager.AutoCleanupRunning, "the background cleanup runs, as \"enable_auto_cleanup\": true asks");
     try

@@ -149,7 +149,7 @@ public sealed class Session
         return ended;
     }
 
-    /// <summary>The seed's <c>to_dict()</c>: snake_case keys, ISO-8601 times.</summary>
+    /// <summary>The session as a dictionary for serializers and logs: snake_case keys, ISO-8601 times.</summary>
     public IReadOnlyDictionary<string, object?> ToDictionary() => new Dictionary<string, object?>
     {
         ["session_id"] = SessionId,

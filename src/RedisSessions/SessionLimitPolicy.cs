@@ -9,6 +9,6 @@ public enum SessionLimitPolicy
     EvictOldest = 0,
 
     /// <summary>The new session is refused with a <see cref="SessionLimitExceededException"/>
-    /// (the seed's "session already active").</summary>
+    /// ("session already active").</summary>
     RejectNew = 1,
 }

@@ -5,7 +5,7 @@ namespace RedisSessions;
 
 public sealed partial class SessionOptions
 {
-    /// <summary>Reads the seed's JSON configuration file: snake_case keys, durations in seconds, e.g.
+    /// <summary>Reads a JSON configuration file: snake_case keys, durations in seconds, e.g.
     /// <c>{"inactive_timeout": 1800, "cleanup_interval": 300, "max_sessions_per_user": 5, "enable_auto_cleanup": true}</c>.
     /// Also accepts <c>absolute_timeout</c>, <c>limit_policy</c> (<c>"evict_oldest"</c> or <c>"reject_new"</c>),
     /// <c>key_prefix</c>, <c>max_data_bytes</c>, <c>redis</c> (the configuration string), <c>node_name</c> and
@@ -23,7 +23,7 @@ public sealed partial class SessionOptions
         return FromJson(stream, path);
     }
 
-    /// <summary>Reads the seed's JSON shape from a stream (see <see cref="FromFile"/>).</summary>
+    /// <summary>Reads that JSON shape from a stream (see <see cref="FromFile"/>).</summary>
     public static SessionOptions FromJson(Stream json, string sourceName = "JSON")
     {
         ArgumentNullException.ThrowIfNull(json);

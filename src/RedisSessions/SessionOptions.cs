@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace RedisSessions;
 
 /// <summary>How sessions behave. Bind it from the <c>RedisSessions</c> configuration section, build it in code, or
-/// read the seed's JSON file with <see cref="FromFile"/>. Call <see cref="Validate"/> (the manager does) to get a
+/// read a JSON configuration file with <see cref="FromFile"/>. Call <see cref="Validate"/> (the manager does) to get a
 /// clear error naming any bad setting.</summary>
 public sealed partial class SessionOptions
 {

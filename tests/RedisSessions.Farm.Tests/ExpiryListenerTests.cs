@@ -126,7 +126,7 @@ public sealed class ExpiryListenerTests(ITestOutputHelper output)
         await Eventually.TrueAsync(farm.AllSettledAsync, "no session or claim is left in Redis", TimeSpan.FromSeconds(30));
         var delivery = Delivery.Of(sessions, farm.CallbackFiles);
         delivery.AssertExactlyOnce(output);
-        // Nothing is left behind in any index (Spring Session leaks its principal index when events are off): no
+        // Nothing is left behind in any index (an index kept up by expiry events alone would leak when they are off): no
         // bucket keeps a user index entry, an expiry score, a due key, a count, a claim or a snapshot.
         Assert.Empty(await ScanAsync(farm, $"{farm.Prefix}:{{*}}:*"));
         Assert.Equal(0, (await farm.StatsAsync()).UniqueUsers);

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace RedisSessions.Farm.Tests;
 
-/// <summary>The seed's "close the session when the window closes": each session records the node that created it; a
+/// <summary>"Close the session when the window closes": each session records the node that created it; a
 /// node with TerminateOnShutdown ends its own sessions when it stops cleanly; a node that crashes leaves its sessions
 /// to expire, and they never block a new login.</summary>
 [Collection(FarmCollection.Name)]

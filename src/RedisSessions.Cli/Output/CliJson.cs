@@ -6,7 +6,7 @@ using System.Text.Json.Serialization.Metadata;
 namespace RedisSessions.Cli.Output;
 
 /// <summary>Writes the JSON the commands print: System.Text.Json with generated metadata, snake_case names (like the
-/// seed's <c>to_dict()</c>), ISO-8601 times, and no HTML escaping (it is read by scripts, not browsers).</summary>
+/// <c>Session.ToDictionary()</c>), ISO-8601 times, and no HTML escaping (it is read by scripts, not browsers).</summary>
 internal static class CliJson
 {
     private static readonly JsonSerializerOptions Indented = new(CliJsonContext.Default.Options)
