@@ -1,6 +1,7 @@
 // The RedisSessions worker host: handles every session that ends anywhere in the farm, exactly once across all the
 // workers and listening servers sharing the Redis. See docs/termination-events.md.
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,8 @@ if (string.IsNullOrWhiteSpace(builder.Configuration[$"{SessionOptions.SectionNam
     return 2;
 }
 
+// The log line's latency figure reads the machine's clock; the library no longer registers one for its host.
+builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddRedisSessions()
     .AddTerminationListener()
     .AddTerminationHandler<TerminationLogHandler>();
