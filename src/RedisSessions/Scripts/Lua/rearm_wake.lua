@@ -7,7 +7,8 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local next = -1
 local e = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if e[2] then next = tonumber(e[2]) end
+-- a user's earliest score may carry a fraction of a millisecond (logins within one millisecond); PXAT takes whole ones
+if e[2] then next = math.floor(tonumber(e[2])) end
 local p = redis.call('ZRANGE', KEYS[2], '(0', '+inf', 'BYSCORE', 'LIMIT', 0, 1, 'WITHSCORES')
 if p[2] and (next < 0 or tonumber(p[2]) < next) then next = tonumber(p[2]) end
 if next < 0 then
