@@ -6,8 +6,9 @@
 //     and prints one line per attempt: "created <sid>" or "rejected".
 //   listen <redis> <prefix> <out-file> [name=value ...]
 //     a listening process: a SessionManager with auto cleanup and one termination callback that appends
-//     "<sid> <attempt> <expires-ms> <handled-ms> <reason> <node> <pid> <user> <data:n> <listener>" to <out-file> (written through at
-//     once, so a SIGKILL loses no recorded line; handled-ms is on Redis's clock as this node measured it at start).
+//     "<sid> <attempt> <expires-ms> <handled-ms> <reason> <node> <pid> <user> <data:n> <listener> <ended-ms>" to <out-file>
+//     (written through at once, so a SIGKILL loses no recorded line; ended-ms is when the script ended the session, on
+//     Redis's clock; handled-ms is on Redis's clock as this node measured it at start).
 //     Prints "ready" when started, "stopped" after a clean stop (SIGTERM).
 //     Options: claim=<ms> cleanup=<ms> grace=<ms> refresh=<ms> (0 = no deadline schedule) heartbeat=<ms> node=<name>
 //     stream=<max events> configure-notifications=true block-after=<n> (callbacks after the n-th never finish and
@@ -423,7 +424,7 @@ internal sealed class CallbackFile(string path, string listener, long clockOffse
     public void Write(SessionTermination t) =>
         _file.Write(string.Join(' ', t.Session.SessionId, t.Attempt, t.Session.ExpiresAt.ToUnixTimeMilliseconds(),
             DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - clockOffsetMs, TerminationReasonNames.ToWire(t.Reason), t.Session.Node,
-            Environment.ProcessId, t.Session.UserId, t.Session.GetData("n") ?? "-", listener));
+            Environment.ProcessId, t.Session.UserId, t.Session.GetData("n") ?? "-", listener, t.TerminatedAt.ToUnixTimeMilliseconds()));
 
     public void Dispose() => _file.Dispose();
 }

@@ -31,6 +31,9 @@ public sealed class SessionFarm : IAsyncDisposable
 
     public string Directory { get; }
 
+    /// <summary>Every process this farm started.</summary>
+    public IReadOnlyList<FarmProcess> Processes => _processes;
+
     public IConnectionMultiplexer Redis => _redis ?? throw new InvalidOperationException("Call ConnectAsync first.");
 
     public IDatabase Db => Redis.GetDatabase();
