@@ -41,6 +41,10 @@ public sealed class SlowHandlerTests(ITestOutputHelper output)
 
         var delivery = Delivery.Of(sessions, farm.CallbackFiles);
         delivery.AssertExactlyOnce(output);
+        // A process claims no more than it has free slots for (16): the rest wait for the other processes.
+        var inFlight = handlers.Select(h => (h.Name, Max: int.Parse(h.Output.Single(l => l.StartsWith("max-in-flight ", StringComparison.Ordinal))[14..], System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        output.WriteLine("most callbacks held at once: " + string.Join(", ", inFlight.Select(h => $"{h.Name} {h.Max}")));
+        Assert.All(inFlight, h => Assert.InRange(h.Max, 1, 16));
         Assert.All(delivery.Records, r => Assert.Equal(1, r.Attempt)); // no lease ran out under a healthy process
         Assert.True(delivery.Records.Select(r => r.Listener).Distinct().Count() >= 2, "the work is shared between the handlers");
         Assert.DoesNotContain(handlers.SelectMany(h => h.Errors), l => l.Contains("LeaseTakenOver", StringComparison.Ordinal));

@@ -9,7 +9,8 @@
 //     "<sid> <attempt> <expires-ms> <handled-ms> <reason> <node> <pid> <user> <data:n> <listener> <ended-ms>" to <out-file>
 //     (written through at once, so a SIGKILL loses no recorded line; ended-ms is when the script ended the session, on
 //     Redis's clock; handled-ms is on Redis's clock as this node measured it at start).
-//     Prints "ready" when started, "stopped" after a clean stop (SIGTERM).
+//     Prints "ready" when started; after a clean stop (SIGTERM) "max-in-flight <n>" (the most callbacks that were
+//     running at once) and "stopped".
 //     Options: claim=<ms> cleanup=<ms> grace=<ms> refresh=<ms> (0 = no deadline schedule) heartbeat=<ms> node=<name>
 //     stream=<max events> configure-notifications=true block-after=<n> (callbacks after the n-th never finish and
 //     print "blocked" once: a process stuck mid-callback, for crash tests) work=<ms> (each callback takes that long)
@@ -123,8 +124,27 @@ static async Task<int> Listen(string redis, string prefix, string outFile, Dicti
     var recorder = new CallbackFile(outFile, options.NodeName, offset);
     var handled = 0;
     var blocked = 0;
+    var inFlight = 0;
+    var maxInFlight = 0;
     var never = new TaskCompletionSource();
     using var registration = manager.RegisterTerminationCallback(async (t, ct) =>
+    {
+        var running = Interlocked.Increment(ref inFlight);
+        for (var seen = Volatile.Read(ref maxInFlight); running > seen; seen = Volatile.Read(ref maxInFlight))
+        {
+            Interlocked.CompareExchange(ref maxInFlight, running, seen);
+        }
+        try
+        {
+            await HandleAsync(t, ct);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inFlight);
+        }
+    });
+
+    async Task HandleAsync(SessionTermination t, CancellationToken ct)
     {
         if (Interlocked.Increment(ref handled) > blockAfter)
         {
@@ -147,7 +167,8 @@ static async Task<int> Listen(string redis, string prefix, string outFile, Dicti
             }
         }
         recorder.Write(t);
-    });
+    }
+
     using var stop = new CancellationTokenSource();
     using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
     using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
@@ -163,6 +184,7 @@ static async Task<int> Listen(string redis, string prefix, string outFile, Dicti
     using var shutdownGrace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
     await manager.ShutdownAsync(shutdownGrace.Token);
     recorder.Dispose();
+    Console.WriteLine($"max-in-flight {maxInFlight}");
     Console.WriteLine("stopped");
     return 0;
 }
