@@ -38,8 +38,8 @@ public sealed class ExactlyOnceTests(ITestOutputHelper output)
         Assert.All(delivery.Records, r => Assert.Equal(r.UserId, "user-" + r.Data)); // the snapshot carries the data
         Assert.True(delivery.Records.Select(r => r.Listener).Distinct().Count() >= 2, "the work is shared between listeners");
 
-        // All 10,000 fall due within about a second here (harsher than the "in the same minute", which
-        // LatencyTests holds to p99 < 2 s): on time means by the deadline schedule, not the 5-minute sweep.
+        // All 10,000 fall due within about a second here (harsher than "in the same minute", which LatencyTests holds
+        // to p99 < 2 s): on time means by the deadline schedule, not the 5-minute sweep.
         var p50 = delivery.LatencyPercentile(50);
         var p99 = delivery.LatencyPercentile(99);
         output.WriteLine($"deadline -> callback: p50 {p50} ms, p99 {p99} ms, max {delivery.LatencyPercentile(100)} ms");

@@ -25,7 +25,7 @@ public sealed class ExpiryListenerTests(ITestOutputHelper output)
         var listeners = new List<FarmProcess>();
         for (var i = 1; i <= 2; i++)
         {
-            listeners.Add(await farm.StartListenerAsync($"listener-{i}", "refresh=0", "cleanup=3600000", "stream=50000"));
+            listeners.Add(await farm.StartListenerAsync($"listener-{i}", "refresh=0", "cleanup=3600000", "grace=7200000", "stream=50000"));
         }
         foreach (var listener in listeners)
         {
@@ -40,12 +40,12 @@ public sealed class ExpiryListenerTests(ITestOutputHelper output)
         var delivery = Delivery.Of(sessions, farm.CallbackFiles);
         delivery.AssertExactlyOnce(output);
 
-        // Where each session lived: every master had expirations, and they all arrived. A session's bucket, and so the
-        // due key whose expired event wakes its sweep, lives on the master that owns the bucket's hash tag.
-        var perMaster = sessions.Keys.GroupBy(id => MasterOf(farm.Redis, DueKey(farm, id))).ToDictionary(g => g.Key, g => g.Count());
+        // Where each session lived: every master had expirations, and they all arrived. A session's tag, and so the
+        // wake key whose expired event wakes its sweep, lives on the master that owns the tag's slot.
+        var perMaster = sessions.Keys.GroupBy(id => MasterOf(farm.Redis, WakeKey(farm, id))).ToDictionary(g => g.Key, g => g.Count());
         foreach (var (master, count) in perMaster.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            output.WriteLine($"  sessions on {master}: {count}, delivered: {sessions.Keys.Count(id => MasterOf(farm.Redis, DueKey(farm, id)) == master && delivery.BySession.ContainsKey(id))}");
+            output.WriteLine($"  sessions on {master}: {count}, delivered: {sessions.Keys.Count(id => MasterOf(farm.Redis, WakeKey(farm, id)) == master && delivery.BySession.ContainsKey(id))}");
         }
         Assert.Equal(cluster.Masters.Select(m => m.Endpoint).Order(StringComparer.Ordinal), perMaster.Keys.Order(StringComparer.Ordinal));
         Assert.All(perMaster.Values, count => Assert.True(count > 1000));
@@ -64,7 +64,7 @@ public sealed class ExpiryListenerTests(ITestOutputHelper output)
         var listeners = new List<FarmProcess>();
         for (var i = 1; i <= 2; i++)
         {
-            listeners.Add(await farm.StartListenerAsync($"listener-{i}", "refresh=0", "cleanup=3600000", "stream=50000"));
+            listeners.Add(await farm.StartListenerAsync($"listener-{i}", "refresh=0", "cleanup=3600000", "grace=7200000", "stream=50000"));
         }
         foreach (var listener in listeners)
         {
@@ -126,9 +126,17 @@ public sealed class ExpiryListenerTests(ITestOutputHelper output)
         await Eventually.TrueAsync(farm.AllSettledAsync, "no session or claim is left in Redis", TimeSpan.FromSeconds(30));
         var delivery = Delivery.Of(sessions, farm.CallbackFiles);
         delivery.AssertExactlyOnce(output);
-        // Nothing is left behind in any index (an index kept up by expiry events alone would leak when they are off): no
-        // bucket keeps a user index entry, an expiry score, a due key, a count, a claim or a snapshot.
-        Assert.Empty(await ScanAsync(farm, $"{farm.Prefix}:{{*}}:*"));
+        // Nothing is left behind in any index when events are off: no tag keeps a user index, a due entry, a pending
+        // termination, a wake key or a count. What stays is each session's notice of why it ended ({ended, reason}),
+        // which lives TerminationNoticePeriod (5 min) so a web app can tell the user.
+        var left = await ScanAsync(farm, $"{farm.Prefix}:{{*}}:*");
+        Assert.DoesNotContain(left, k => !k.Contains(":session:", StringComparison.Ordinal));
+        Assert.Equal(Sessions, left.Count);
+        foreach (var key in left.Take(200))
+        {
+            Assert.Equal(["ended", "reason"], (await farm.Db.HashKeysAsync(key)).Select(f => (string)f!).Order(StringComparer.Ordinal));
+            Assert.InRange((await farm.Db.KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
+        }
         Assert.Equal(0, (await farm.StatsAsync()).UniqueUsers);
 
         await farm.StopAllAsync();
@@ -156,7 +164,7 @@ public sealed class ExpiryListenerTests(ITestOutputHelper output)
 
     private static string Flags(string configGetOutput) => configGetOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).FirstOrDefault()?.Trim() ?? "";
 
-    private static string DueKey(SessionFarm farm, string sessionId) => $"{farm.Prefix}:{{{sessionId[..3]}}}:due";
+    private static string WakeKey(SessionFarm farm, string sessionId) => $"{farm.Prefix}:{{{sessionId[..3]}}}:wake";
 
     private static string MasterOf(IConnectionMultiplexer redis, string key)
     {

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace RedisSessions.Farm.Tests;
 
-/// <summary>The latency target: with default settings, while 10,000 sessions expire in the same minute, the
+/// <summary>The latency target: with default settings, while 10,000 sessions expire in the same minute, the
 /// time from each session's deadline to its callback stays under 2 s at p99.</summary>
 [Collection(FarmCollection.Name)]
 public sealed class LatencyTests(ITestOutputHelper output)
@@ -21,7 +21,7 @@ public sealed class LatencyTests(ITestOutputHelper output)
             await farm.StartListenerAsync($"listener-{i}", "stream=50000"); // default settings otherwise
         }
         // A store that is not empty: 20,000 users stay logged in (30 min), so Redis has ~20,000 session keys with a TTL
-        // besides the buckets' due keys, and its expiry cycle reaches a given due key late; the deadline schedule must
+        // besides the tags' wake keys, and its expiry cycle reaches a given wake key late; the deadline schedule must
         // not depend on it.
         await farm.CreateSessionsAsync(20_000, TimeSpan.FromMinutes(30), userPrefix: "resident");
 

@@ -302,34 +302,40 @@ public abstract class LifecycleTests(RedisFixture redis) : SessionTestBase(redis
     }
 
     [Fact]
-    public async Task A_sweep_arms_the_wake_key_when_the_tag_s_earliest_expiry_is_a_login_ordered_within_a_millisecond()
+    public async Task A_tag_whose_earliest_session_is_the_second_login_of_a_millisecond_is_swept_and_woken_for_it()
     {
         var prefix = NewPrefix();
-        await using var manager = NewManager(prefix, o => o.MaxSessionsPerUser = 0);
-        for (var attempt = 0; attempt < 20; attempt++)
+        var recorder = new TerminationRecorder();
+        await using var manager = NewManager(prefix, o => { o.MaxSessionsPerUser = 0; o.InactiveTimeout = TimeSpan.FromSeconds(3); });
+        using var _ = manager.RegisterTerminationCallback(recorder.Record);
+        // Logins of one user at once: some share a millisecond of Redis's clock, and the user's index keeps those in
+        // order by a fraction of a millisecond above the expiry.
+        var first = await manager.CreateSessionAsync("quinn");
+        var index = UserKey(prefix, first.SessionId, "quinn");
+        var entries = await Db.SortedSetRangeByRankWithScoresAsync(index);
+        for (var round = 0; round < 20 && !entries.Any(e => e.Score != Math.Floor(e.Score)); round++)
         {
-            // Logins of one user at once: several share a millisecond, and each later one is scored a fraction of a
-            // millisecond above the one before it.
-            var sessions = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => manager.CreateSessionAsync("tia")));
-            var entries = await Db.SortedSetRangeByRankWithScoresAsync(UserKey(prefix, sessions[0].SessionId, "tia"));
-            var first = Array.FindIndex(entries, e => e.Score != Math.Floor(e.Score));
-            if (first < 0)
-            {
-                await manager.TerminateUserSessionsAsync("tia");
-                continue;
-            }
-            foreach (var entry in entries.Take(first))
-            {
-                Assert.True(await manager.TerminateSessionAsync((string)entry.Element!));
-            }
-
-            // The tag's earliest expiry is now such a score: the sweep arms the wake key at its millisecond.
-            await manager.CleanupInactiveSessionsAsync();
-            var wakeAt = (long)await Db.ExecuteAsync("PEXPIRETIME", (RedisKey)TagKey(prefix, sessions[0].SessionId, "wake"));
-            Assert.Equal((long)Math.Floor(entries[first].Score), wakeAt);
-            return;
+            await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => manager.CreateSessionAsync("quinn")));
+            entries = await Db.SortedSetRangeByRankWithScoresAsync(index);
         }
-        Assert.Fail("No two logins of one user shared a millisecond in 20 tries.");
+        var second = entries.First(e => e.Score != Math.Floor(e.Score));
+        var secondId = (string)second.Element!;
+        var expires = (long)Math.Floor(second.Score);
+        // Logouts of every session before it: the user's earliest session is now the second login of its millisecond.
+        foreach (var earlier in entries.TakeWhile(e => e.Element != second.Element))
+        {
+            Assert.True(await manager.TerminateSessionAsync((string)earlier.Element!));
+        }
+        Assert.Equal(second.Score, await Db.SortedSetScoreAsync(TagKey(prefix, secondId, "due"), "quinn"));
+
+        // A sweep of the tag re-arms its wake key at that session's expiry, in whole milliseconds.
+        Assert.Equal(0, await manager.CleanupInactiveSessionsAsync());
+        Assert.Equal(expires, (long)await Db.ExecuteAsync("PEXPIRETIME", TagKey(prefix, secondId, "wake")));
+
+        await WaitForRedisTimeAsync((long)entries.Max(e => e.Score) + 1);
+        Assert.Equal(entries.Length - entries.TakeWhile(e => e.Element != second.Element).Count(), await manager.CleanupInactiveSessionsAsync());
+        Assert.Equal(TerminationReason.Expired, Assert.Single(recorder.For(secondId)).Reason);
+        Assert.Equal(entries.Length, recorder.Seen.Count);
     }
 
     [Fact]

@@ -43,12 +43,13 @@ internal sealed class LuaScript
     }
 
     /// <summary>A server without the script gets its text; a cluster slot being migrated (TRYAGAIN: the script's keys
-    /// are split between two nodes for a moment, and Redis refused it before running anything) is retried a few times
-    /// over about a second before the error reaches the caller.</summary>
+    /// are split between two nodes for a moment, and Redis refused it before running anything) is retried with a short
+    /// backoff for up to <see cref="MigrationRetryLimit"/> before the error reaches the caller.</summary>
     private async Task<RedisResult> WithFallbackAsync(Task<RedisResult> call, IDatabaseAsync db, RedisKey[] keys, RedisValue[] values)
     {
-        var delay = TimeSpan.FromMilliseconds(10);
-        for (var attempt = 0; ; attempt++)
+        var delay = TimeSpan.FromMilliseconds(2);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
         {
             try
             {
@@ -59,14 +60,19 @@ internal sealed class LuaScript
                 // EVAL with the text runs it and leaves it cached on that server: later calls go by hash again.
                 call = db.ScriptEvaluateAsync(Text, keys, values);
             }
-            catch (RedisServerException ex) when (ex.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal) && attempt < 8)
+            catch (RedisServerException ex) when (ex.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
+                && System.Diagnostics.Stopwatch.GetElapsedTime(started) < MigrationRetryLimit)
             {
                 await Task.Delay(delay).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(100).Ticks));
                 call = db.ScriptEvaluateAsync(Hash, keys, values);
             }
         }
     }
+
+    /// <summary>How long a script refused with TRYAGAIN is retried: a resharding tool moves a slot's keys in a second
+    /// or two under load.</summary>
+    private static readonly TimeSpan MigrationRetryLimit = TimeSpan.FromSeconds(2.5);
 
     private static string Read(string name)
     {

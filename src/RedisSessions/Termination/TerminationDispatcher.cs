@@ -142,18 +142,35 @@ internal sealed partial class TerminationDispatcher
             {
                 return false;
             }
-            var ids = candidates.Select(c => (string)c!).ToArray();
-            var batch = await TagCalls.ClaimAsync(db, _scripts, tag, ids, Owner).ConfigureAwait(false);
-            _clock.Observe(batch.NowMs);
-            if (batch.Lost > 0)
+            // Sweeps of other tags claim at the same time: take the slots before the claim, not after it, so that
+            // two of them never count the same free slot.
+            var reserved = Reserve(candidates.Length);
+            if (reserved == 0)
             {
-                Log.SnapshotsLost(_logger, batch.Lost, tag);
+                _waitingForSlots.TryAdd(tag, 0);
+                return true;
             }
-            foreach (var claim in batch.Claims)
+            var started = 0;
+            TagCalls.ClaimBatch batch;
+            try
             {
-                Hold(tag, claim);
-                Interlocked.Increment(ref _running);
-                Track(RunBackgroundAsync(tag, claim));
+                var ids = candidates.Take(reserved).Select(c => (string)c!).ToArray();
+                batch = await TagCalls.ClaimAsync(db, _scripts, tag, ids, Owner).ConfigureAwait(false);
+                _clock.Observe(batch.NowMs);
+                if (batch.Lost > 0)
+                {
+                    Log.SnapshotsLost(_logger, batch.Lost, tag);
+                }
+                foreach (var claim in batch.Claims)
+                {
+                    Hold(tag, claim);
+                    started++;
+                    Track(RunBackgroundAsync(tag, claim));
+                }
+            }
+            finally
+            {
+                GiveBack(reserved - started);
             }
             if (batch.Claims.Count == 0 || candidates.Length < free)
             {
@@ -172,13 +189,41 @@ internal sealed partial class TerminationDispatcher
         }
         finally
         {
-            Interlocked.Decrement(ref _running);
-            foreach (var waiting in _waitingForSlots.Keys)
+            GiveBack(1);
+        }
+    }
+
+    /// <summary>Takes up to <paramref name="wanted"/> free slots at once; returns how many it took.</summary>
+    private int Reserve(int wanted)
+    {
+        while (true)
+        {
+            var running = Volatile.Read(ref _running);
+            var take = Math.Min(wanted, Parallelism - running);
+            if (take <= 0)
             {
-                if (_waitingForSlots.TryRemove(waiting, out _))
-                {
-                    SlotFreed?.Invoke(waiting);
-                }
+                return 0;
+            }
+            if (Interlocked.CompareExchange(ref _running, running + take, running) == running)
+            {
+                return take;
+            }
+        }
+    }
+
+    /// <summary>Frees <paramref name="count"/> slots and asks for the tags that waited for one to be swept again.</summary>
+    private void GiveBack(int count)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+        Interlocked.Add(ref _running, -count);
+        foreach (var waiting in _waitingForSlots.Keys)
+        {
+            if (_waitingForSlots.TryRemove(waiting, out _))
+            {
+                SlotFreed?.Invoke(waiting);
             }
         }
     }

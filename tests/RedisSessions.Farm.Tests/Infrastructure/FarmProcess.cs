@@ -11,10 +11,12 @@ public sealed class FarmProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _stdout = new();
     private readonly ConcurrentQueue<string> _stderr = new();
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly bool _wrapped;
 
-    private FarmProcess(Process process, string name)
+    private FarmProcess(Process process, string name, bool wrapped)
     {
         _process = process;
+        _wrapped = wrapped;
         Name = name;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _stdout.Enqueue(e.Data); } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _stderr.Enqueue(e.Data); } };
@@ -39,21 +41,34 @@ public sealed class FarmProcess : IAsyncDisposable
 
     /// <summary>Starts tests/RedisSessions.TestNode with <paramref name="arguments"/>.</summary>
     public static FarmProcess StartNode(string name, params string[] arguments) =>
-        Start(name, Programs.TestNode, arguments, new Dictionary<string, string>());
+        Start(name, Programs.TestNode, arguments, new Dictionary<string, string>(), clockShift: null);
+
+    /// <summary>Starts tests/RedisSessions.TestNode under Debian's <c>faketime</c>, its wall clock shifted by
+    /// <paramref name="clockShift"/> (faketime's syntax: <c>+45s</c>, <c>+31m</c>, <c>-60s</c>); its monotonic clock
+    /// (Stopwatch) stays true.</summary>
+    public static FarmProcess StartSkewedNode(string name, string clockShift, params string[] arguments) =>
+        Start(name, Programs.TestNode, arguments, new Dictionary<string, string>(), clockShift);
 
     /// <summary>Starts the worker host (src/RedisSessions.Worker) with <paramref name="environment"/> variables.</summary>
     public static FarmProcess StartWorker(string name, IDictionary<string, string> environment, params string[] arguments) =>
-        Start(name, Programs.Worker, arguments, environment);
+        Start(name, Programs.Worker, arguments, environment, clockShift: null);
 
-    private static FarmProcess Start(string name, string dll, string[] arguments, IDictionary<string, string> environment)
+    private static FarmProcess Start(string name, string dll, string[] arguments, IDictionary<string, string> environment, string? clockShift)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(clockShift is null ? "dotnet" : FakeTime)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = false,
             UseShellExecute = false,
         };
+        if (clockShift is not null)
+        {
+            start.ArgumentList.Add("-f");
+            start.ArgumentList.Add(clockShift);
+            start.ArgumentList.Add("dotnet");
+            start.Environment["FAKETIME_DONT_FAKE_MONOTONIC"] = "1";
+        }
         start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
@@ -66,7 +81,24 @@ public sealed class FarmProcess : IAsyncDisposable
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.Start();
-        return new FarmProcess(process, name);
+        return new FarmProcess(process, name, wrapped: clockShift is not null);
+    }
+
+    /// <summary>Debian's faketime (package faketime; .ci/install-redis installs it).</summary>
+    private static string FakeTime => File.Exists("/usr/bin/faketime")
+        ? "/usr/bin/faketime"
+        : throw new FileNotFoundException("faketime is not installed: apt-get install -y faketime (.ci/install-redis does it). The clock-skew tests run app nodes under it.");
+
+    /// <summary>What the node printed first: its own clock and Redis's, read one right after the other (Unix ms).</summary>
+    public (long Local, long Redis) Clock
+    {
+        get
+        {
+            var line = _stdout.FirstOrDefault(l => l.StartsWith("clock ", StringComparison.Ordinal))
+                ?? throw new InvalidOperationException($"{Name} printed no clock line. {Describe()}");
+            var parts = line.Split(' ').Skip(1).Select(p => long.Parse(p.Split('=')[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            return (parts[0], parts[1]);
+        }
     }
 
     /// <summary>Waits until a line of standard output satisfies <paramref name="match"/>.</summary>
@@ -97,8 +129,21 @@ public sealed class FarmProcess : IAsyncDisposable
         {
             return;
         }
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
+        // faketime runs the program as its child and waits for it without passing signals on: the child gets them.
+        var targets = _wrapped ? Children(_process.Id) : [_process.Id];
+        foreach (var pid in targets)
+        {
+            using var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+        }
+    }
+
+    private static int[] Children(int pid)
+    {
+        var file = $"/proc/{pid}/task/{pid}/children";
+        return File.Exists(file)
+            ? File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture)).ToArray()
+            : [];
     }
 
     /// <summary>Kills the process with SIGKILL: no shutdown code runs.</summary>
@@ -106,7 +151,7 @@ public sealed class FarmProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            _process.Kill();
+            _process.Kill(entireProcessTree: _wrapped);
         }
         await _exited.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }

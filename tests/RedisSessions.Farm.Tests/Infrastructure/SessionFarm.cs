@@ -31,6 +31,9 @@ public sealed class SessionFarm : IAsyncDisposable
 
     public string Directory { get; }
 
+    /// <summary>Every process this farm started.</summary>
+    public IReadOnlyList<FarmProcess> Processes => _processes;
+
     public IConnectionMultiplexer Redis => _redis ?? throw new InvalidOperationException("Call ConnectAsync first.");
 
     public IDatabase Db => Redis.GetDatabase();
@@ -46,10 +49,17 @@ public sealed class SessionFarm : IAsyncDisposable
     }
 
     /// <summary>Starts a listener node that records its callbacks in its own file, and waits until it runs.</summary>
-    public async Task<FarmProcess> StartListenerAsync(string name, params string[] options)
+    public Task<FarmProcess> StartListenerAsync(string name, params string[] options) => StartListenerCoreAsync(name, clockShift: null, options);
+
+    /// <summary>Starts a listener node whose wall clock is shifted by <paramref name="clockShift"/> (faketime's syntax,
+    /// e.g. <c>+45s</c>), and waits until it runs.</summary>
+    public Task<FarmProcess> StartSkewedListenerAsync(string name, string clockShift, params string[] options) => StartListenerCoreAsync(name, clockShift, options);
+
+    private async Task<FarmProcess> StartListenerCoreAsync(string name, string? clockShift, string[] options)
     {
         var file = Path.Combine(Directory, $"callbacks-{name}.txt");
-        var node = FarmProcess.StartNode(name, ["listen", Configuration, Prefix, file, $"node={name}", .. options]);
+        string[] arguments = ["listen", Configuration, Prefix, file, $"node={name}", .. options];
+        var node = clockShift is null ? FarmProcess.StartNode(name, arguments) : FarmProcess.StartSkewedNode(name, clockShift, arguments);
         _processes.Add(node);
         await node.WaitForOutputAsync("ready", TimeSpan.FromSeconds(60));
         return node;
@@ -61,6 +71,17 @@ public sealed class SessionFarm : IAsyncDisposable
         _processes.Add(node);
         return node;
     }
+
+    /// <summary>Starts a test node whose wall clock is shifted by <paramref name="clockShift"/> (faketime's syntax).</summary>
+    public FarmProcess StartSkewedNode(string name, string clockShift, params string[] arguments)
+    {
+        var node = FarmProcess.StartSkewedNode(name, clockShift, arguments);
+        _processes.Add(node);
+        return node;
+    }
+
+    /// <summary>A file of this farm's work directory (for a node's output or a go signal).</summary>
+    public string PathOf(string name) => Path.Combine(Directory, name);
 
     public FarmProcess StartWorker(string name, IDictionary<string, string>? environment = null, params string[] arguments)
     {
@@ -106,14 +127,14 @@ public sealed class SessionFarm : IAsyncDisposable
         return created;
     }
 
-    /// <summary>Farm-wide figures from the bucket indexes (no keyspace scan).</summary>
+    /// <summary>Farm-wide figures from the tags' indexes (no keyspace scan).</summary>
     public async Task<SessionStats> StatsAsync()
     {
         var manager = new SessionManager(Redis, new SessionOptions { KeyPrefix = Prefix, EnableAutoCleanup = false });
         return await manager.GetStatsAsync();
     }
 
-    /// <summary>True when nothing can be delivered any more: no session left in the expiry indexes, no pending claim.</summary>
+    /// <summary>True when nothing can be delivered any more: no session left in the tags' indexes, no pending termination.</summary>
     public async Task<bool> AllSettledAsync()
     {
         try
