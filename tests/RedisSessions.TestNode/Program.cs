@@ -14,7 +14,8 @@
 //     Options: claim=<ms> cleanup=<ms> grace=<ms> refresh=<ms> (0 = no deadline schedule) heartbeat=<ms> node=<name>
 //     stream=<max events> configure-notifications=true block-after=<n> (callbacks after the n-th never finish and
 //     print "blocked" once: a process stuck mid-callback, for crash tests) work=<ms> (each callback takes that long)
-//     parallel=<n> (at most n callbacks do their work at once: a handler with a small pool towards its downstream).
+//     parallel=<n> (at most n callbacks do their work at once: a handler with a small pool towards its downstream)
+//     starts=<file> (a line as each callback begins: session, attempt, Environment.TickCount64).
 //   serve <redis> <prefix> <user> <count> [name=value ...]
 //     a web-server-like node without callbacks: creates <count> sessions for <user> (printing "created <sid>" or
 //     "rejected"), reads each back once (printing "live <sid>" or "gone <sid>"), prints "ready", and on SIGTERM shuts
@@ -115,6 +116,7 @@ static async Task<int> Listen(string redis, string prefix, string outFile, Dicti
     if (o.TryGetValue("configure-notifications", out var configure)) { options.ConfigureKeyspaceNotifications = bool.Parse(configure); }
     var blockAfter = o.TryGetValue("block-after", out var block) ? int.Parse(block) : int.MaxValue;
     var work = TimeSpan.FromMilliseconds(o.TryGetValue("work", out var w) ? int.Parse(w) : 0);
+    using var starts = o.TryGetValue("starts", out var startsPath) ? new LineFile(startsPath) : null;
     using var pool = new SemaphoreSlim(o.TryGetValue("parallel", out var p) ? int.Parse(p) : int.MaxValue);
 
     var offset = await PrintClockAsync(redis);
@@ -146,6 +148,9 @@ static async Task<int> Listen(string redis, string prefix, string outFile, Dicti
 
     async Task HandleAsync(SessionTermination t, CancellationToken ct)
     {
+        // "starts=<file>": a line as each callback begins (session, attempt, monotonic ms since the process started),
+        // so a test can tell what a process started before it was frozen from what it started after.
+        starts?.Write($"{t.Session.SessionId} {t.Attempt} {Environment.TickCount64}");
         if (Interlocked.Increment(ref handled) > blockAfter)
         {
             if (Interlocked.Exchange(ref blocked, 1) == 0)

@@ -146,6 +146,23 @@ public sealed class FarmProcess : IAsyncDisposable
             : [];
     }
 
+    /// <summary>Freezes the process (SIGSTOP): no thread of it runs until <see cref="Thaw"/>, as in a long GC pause, a
+    /// VM migration or a debugger stop.</summary>
+    public void Freeze() => Signal("-STOP");
+
+    /// <summary>Lets a frozen process run again (SIGCONT).</summary>
+    public void Thaw() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        var targets = _wrapped ? Children(_process.Id) : [_process.Id];
+        foreach (var pid in targets)
+        {
+            using var kill = Process.Start("kill", [signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+        }
+    }
+
     /// <summary>Kills the process with SIGKILL: no shutdown code runs.</summary>
     public async Task KillAsync()
     {
