@@ -120,6 +120,12 @@ internal sealed class RedisSessionsSide : IAsyncDisposable
             }
         });
 
+    /// <summary>Reads every session once, untimed: records the activity of those whose refresh is due, so the timed
+    /// request cycle that follows measures the common request (no refresh due) on either connection, whichever runs
+    /// first in a pair. The reads that do find a refresh due are measured on their own (request cycle, refresh due).</summary>
+    public Task<LoadResult> SettleAsync(int concurrency, int from, int count) =>
+        LoadRunner.RunOnceEachAsync(concurrency, from, count, async (i, _) => await Manager.GetSessionAsync(Table.Ids[i]));
+
     /// <summary>Refresh only: <c>UpdateSessionActivityAsync</c> by id.</summary>
     public Task<LoadResult> TouchAsync(int concurrency, int from, int count, TimeSpan duration) =>
         LoadRunner.RunForAsync(concurrency, from, count, duration, async (i, _) =>

@@ -15,7 +15,7 @@ internal static class ReportWriter
 
     public static readonly Comparison[] Rows =
     [
-        new("request cycle: load for use, sliding refresh (`SessionManager.ConnectAsync`)", "request cycle", "`GetSessionAsync`", "`store.get` + `store.touch`",
+        new("request cycle, the common request (no refresh due; `SessionManager.ConnectAsync`)", "request cycle", "`GetSessionAsync`", "`store.get` + `store.touch`",
             Sides.Ours, Phases.Request, Phases.Request, 2.0),
         new("request cycle over the caller's multiplexer (`new SessionManager(multiplexer, options)`)", "request cycle, caller's multiplexer", "`GetSessionAsync`", "`store.get` + `store.touch`",
             Sides.OursOverCaller, Phases.Request, Phases.Request, 2.0),

@@ -20,6 +20,10 @@ internal static class RedisErrors
         }
         options.AbortOnConnectFail = false;
         options.ClientName ??= "redis-sessions";
+        // Socket I/O on the .NET thread pool rather than StackExchange.Redis's dedicated threads: measured on 2 cores,
+        // 25-80 % more round trips per second for the same work (fewer threads waking each other). An application
+        // that blocks thread-pool threads on async code should give RedisSessions its own multiplexer instead.
+        options.SocketManager ??= SocketManager.ThreadPool;
         if (!string.IsNullOrEmpty(trustedAuthority))
         {
             options.TrustIssuer(trustedAuthority);
