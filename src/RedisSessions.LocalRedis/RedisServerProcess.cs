@@ -76,6 +76,14 @@ public sealed class RedisServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Freezes the process with SIGSTOP: the port stays open and the kernel keeps accepting connections and
+    /// commands, but nothing is answered until <see cref="ResumeAsync"/> (a server stalled by a slow disk, a long
+    /// fork or a paused VM).</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>Lets a process frozen by <see cref="PauseAsync"/> run again (SIGCONT): it answers what was sent meanwhile.</summary>
+    public Task ResumeAsync() => SignalAsync("CONT");
+
     /// <summary>Starts the server again on the same port and directory (it reloads its AOF / RDB).</summary>
     public async Task RestartAsync()
     {
@@ -85,6 +93,20 @@ public sealed class RedisServerProcess : IAsyncDisposable
 
     /// <summary>Starts it again after <see cref="KillAsync"/> or <see cref="StopAsync"/>.</summary>
     public Task StartAgainAsync() => IsRunning ? Task.CompletedTask : LaunchAsync();
+
+    private async Task SignalAsync(string signal)
+    {
+        if (_process is not { HasExited: false } p)
+        {
+            throw new InvalidOperationException($"redis-server on port {Port} is not running.");
+        }
+        using var kill = Process.Start("kill", ["-" + signal, p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync().ConfigureAwait(false);
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {p.Id} failed with exit code {kill.ExitCode}.");
+        }
+    }
 
     private async Task LaunchAsync()
     {
