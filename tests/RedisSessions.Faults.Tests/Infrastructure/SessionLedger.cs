@@ -6,7 +6,7 @@ namespace RedisSessions.Faults.Tests.Infrastructure;
 /// <summary>What the application was told: every session whose creation was acknowledged, the data writes and
 /// logouts acknowledged for it, and every call that failed (whose effect may or may not have happened). The fault
 /// tests compare Redis's final state and the callbacks with it.</summary>
-public sealed class SessionLedger(Timeline timeline)
+public sealed class SessionLedger(Timeline timeline, RedisClockEstimate? clock = null)
 {
     private readonly ConcurrentDictionary<string, Entry> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _unsureCreates = new(StringComparer.Ordinal);
@@ -39,6 +39,9 @@ public sealed class SessionLedger(Timeline timeline)
 
         public long? LogoutAckedAtMs { get; private set; }
 
+        /// <summary>When the logout was acknowledged, on Redis's clock (estimated; 0 without an estimate).</summary>
+        public long LogoutAckedRedisMs { get; private set; }
+
         public long? LogoutUnsureAtMs { get; private set; }
 
         public void Acked(int version, long atMs)
@@ -58,7 +61,11 @@ public sealed class SessionLedger(Timeline timeline)
             }
         }
 
-        public void LoggedOut(long atMs) => LogoutAckedAtMs = atMs;
+        public void LoggedOut(long atMs, long redisMs)
+        {
+            LogoutAckedAtMs = atMs;
+            LogoutAckedRedisMs = redisMs;
+        }
 
         public void LogoutUnsure(long atMs) => LogoutUnsureAtMs = atMs;
 
@@ -83,6 +90,9 @@ public sealed class SessionLedger(Timeline timeline)
     public IReadOnlyList<string> Anomalies => _anomalies.ToArray();
 
     public long NowMs => timeline.NowMs;
+
+    /// <summary>Redis's clock now (estimated), or 0 without an estimate.</summary>
+    public long RedisNowMs => clock?.NowMs ?? 0;
 
     public Entry? Find(string sessionId) => _sessions.GetValueOrDefault(sessionId);
 

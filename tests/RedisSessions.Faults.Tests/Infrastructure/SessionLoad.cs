@@ -1,10 +1,10 @@
 namespace RedisSessions.Faults.Tests.Infrastructure;
 
 /// <summary>How the load runs: <paramref name="Workers"/> loops, each starting a session lifecycle every
-/// <paramref name="Interval"/> (login with data, read, write both data keys, read, and every
-/// <paramref name="LogoutEvery"/>th session a logout; the others are left to expire). A call that has not returned
-/// after <paramref name="HangLimit"/> is recorded as hung.</summary>
-public sealed record LoadShape(int Workers = 4, TimeSpan? Interval = null, int LogoutEvery = 2, string UserPrefix = "u", TimeSpan? HangLimit = null)
+/// <paramref name="Interval"/> (login with data, read, then <paramref name="Writes"/> times a write of both data keys
+/// and a read, and every <paramref name="LogoutEvery"/>th session a logout; the others are left to expire). A call
+/// that has not returned after <paramref name="HangLimit"/> is recorded as hung.</summary>
+public sealed record LoadShape(int Workers = 4, TimeSpan? Interval = null, int LogoutEvery = 2, int Writes = 1, string UserPrefix = "u", TimeSpan? HangLimit = null)
 {
     public TimeSpan Pace => Interval ?? TimeSpan.FromMilliseconds(50);
 
@@ -43,44 +43,71 @@ public sealed class SessionLoad(SessionLedger ledger, LoadShape shape, params (s
 
     private async Task LifecycleAsync(int n, string user, string name, SessionManager manager)
     {
-        SessionLedger.Entry? entry = null;
-        var created = await CallAsync("create", async () =>
-        {
-            var session = await manager.CreateSessionAsync(user, SessionLedger.Data(0, user));
-            entry = ledger.Created(session.SessionId, user, name);
-        });
-        if (!created)
-        {
-            ledger.CreateUnsure(user);
-            return;
-        }
-        if (!await ReadAsync(manager, entry!))
-        {
-            return;
-        }
-        if (!await WriteAsync(manager, entry!, 1))
+        var entry = await LoginAsync(name, manager, user);
+        if (entry is null)
         {
             return;
         }
         if (!await ReadAsync(manager, entry!))
         {
             return;
+        }
+        for (var version = 1; version <= shape.Writes; version++)
+        {
+            if (!await WriteAsync(manager, entry!, version) || !await ReadAsync(manager, entry!))
+            {
+                return;
+            }
         }
         if (n % shape.LogoutEvery == 0)
         {
-            var started = ledger.NowMs;
-            bool? ended = null;
-            if (await CallAsync("logout", async () => ended = await manager.TerminateSessionAsync(entry!.SessionId)))
+            await LogoutAsync(manager, entry!);
+        }
+    }
+
+    /// <summary>A login of <paramref name="user"/> through manager <paramref name="name"/>, recorded like the load's own.
+    /// Null when it failed.</summary>
+    public Task<SessionLedger.Entry?> LoginAsync(string name, string user) => LoginAsync(name, managers.First(m => m.Name == name).Manager, user);
+
+    private async Task<SessionLedger.Entry?> LoginAsync(string name, SessionManager manager, string user)
+    {
+        SessionLedger.Entry? entry = null;
+        if (!await CallAsync("create", async () =>
+        {
+            var session = await manager.CreateSessionAsync(user, SessionLedger.Data(0, user));
+            entry = ledger.Created(session.SessionId, user, name);
+        }))
+        {
+            ledger.CreateUnsure(user);
+        }
+        return entry;
+    }
+
+    /// <summary>A read of <paramref name="entry"/> through the manager that created it, recorded like the load's own.</summary>
+    public Task<bool> ReadAsync(SessionLedger.Entry entry) => ReadAsync(ManagerOf(entry), entry);
+
+    /// <summary>A write of version <paramref name="version"/>, recorded like the load's own.</summary>
+    public Task<bool> WriteAsync(SessionLedger.Entry entry, int version) => WriteAsync(ManagerOf(entry), entry, version);
+
+    /// <summary>A logout, recorded like the load's own.</summary>
+    public Task LogoutAsync(SessionLedger.Entry entry) => LogoutAsync(ManagerOf(entry), entry);
+
+    private SessionManager ManagerOf(SessionLedger.Entry entry) => managers.First(m => m.Name == entry.Manager).Manager;
+
+    private async Task LogoutAsync(SessionManager manager, SessionLedger.Entry entry)
+    {
+        var started = ledger.NowMs;
+        bool? ended = null;
+        if (await CallAsync("logout", async () => ended = await manager.TerminateSessionAsync(entry.SessionId)))
+        {
+            if (ended == true)
             {
-                if (ended == true)
-                {
-                    entry!.LoggedOut(ledger.NowMs);
-                }
+                entry.LoggedOut(ledger.NowMs, ledger.RedisNowMs);
             }
-            else
-            {
-                entry!.LogoutUnsure(started);
-            }
+        }
+        else
+        {
+            entry.LogoutUnsure(started);
         }
     }
 
