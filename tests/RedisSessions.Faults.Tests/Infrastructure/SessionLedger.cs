@@ -73,8 +73,9 @@ public sealed class SessionLedger(Timeline timeline, RedisClockEstimate? clock =
         public bool MayShow(int version) => version == AckedVersion || UnsureVersions.Any(v => v == version && v > AckedVersion);
     }
 
-    /// <summary>One call: what, when it started and returned (ms of the time line), and how it ended.</summary>
-    public sealed record Operation(string Kind, long StartMs, long EndMs, string Outcome, string? Error)
+    /// <summary>One call: what, when it started and returned (ms of the time line), how it ended, and the session it
+    /// was about (for a login, only once it succeeded).</summary>
+    public sealed record Operation(string Kind, long StartMs, long EndMs, string Outcome, string? Error, string? SessionId = null)
     {
         public bool Succeeded => Outcome == "ok";
 

@@ -72,7 +72,7 @@ public sealed class SessionLoad(SessionLedger ledger, LoadShape shape, params (s
     private async Task<SessionLedger.Entry?> LoginAsync(string name, SessionManager manager, string user)
     {
         SessionLedger.Entry? entry = null;
-        if (!await CallAsync("create", async () =>
+        if (!await CallAsync("create", () => entry?.SessionId, async () =>
         {
             var session = await manager.CreateSessionAsync(user, SessionLedger.Data(0, user));
             entry = ledger.Created(session.SessionId, user, name);
@@ -98,7 +98,7 @@ public sealed class SessionLoad(SessionLedger ledger, LoadShape shape, params (s
     {
         var started = ledger.NowMs;
         bool? ended = null;
-        if (await CallAsync("logout", async () => ended = await manager.TerminateSessionAsync(entry.SessionId)))
+        if (await CallAsync("logout", () => entry.SessionId, async () => ended = await manager.TerminateSessionAsync(entry.SessionId)))
         {
             if (ended == true)
             {
@@ -114,7 +114,7 @@ public sealed class SessionLoad(SessionLedger ledger, LoadShape shape, params (s
     private async Task<bool> ReadAsync(SessionManager manager, SessionLedger.Entry entry)
     {
         Session? read = null;
-        if (!await CallAsync("read", async () => read = await manager.GetSessionAsync(entry.SessionId)))
+        if (!await CallAsync("read", () => entry.SessionId, async () => read = await manager.GetSessionAsync(entry.SessionId)))
         {
             return true; // a failed read changes nothing
         }
@@ -138,7 +138,7 @@ public sealed class SessionLoad(SessionLedger ledger, LoadShape shape, params (s
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal) { ["a"] = SessionLedger.Version(version), ["b"] = SessionLedger.Version(version) };
         var applied = false;
-        if (!await CallAsync("write", async () => applied = await manager.SetSessionDataAsync(entry.SessionId, values)))
+        if (!await CallAsync("write", () => entry.SessionId, async () => applied = await manager.SetSessionDataAsync(entry.SessionId, values)))
         {
             entry.Unsure(version);
             return true;
@@ -151,31 +151,31 @@ public sealed class SessionLoad(SessionLedger ledger, LoadShape shape, params (s
     }
 
     /// <summary>Runs one call, recording when it started and returned and how it ended. False when it failed.</summary>
-    private async Task<bool> CallAsync(string kind, Func<Task> call)
+    private async Task<bool> CallAsync(string kind, Func<string?> id, Func<Task> call)
     {
         var started = ledger.NowMs;
         var running = call();
         try
         {
             await running.WaitAsync(shape.Hang);
-            ledger.Record(new SessionLedger.Operation(kind, started, ledger.NowMs, "ok", null));
+            ledger.Record(new SessionLedger.Operation(kind, started, ledger.NowMs, "ok", null, id()));
             return true;
         }
         catch (TimeoutException) when (!running.IsCompleted)
         {
-            ledger.Record(new SessionLedger.Operation(kind, started, ledger.NowMs, "hung", null));
+            ledger.Record(new SessionLedger.Operation(kind, started, ledger.NowMs, "hung", null, id()));
             return false;
         }
         catch (SessionStoreUnavailableException ex)
         {
-            ledger.Record(new SessionLedger.Operation(kind, started, ledger.NowMs, "unavailable", ex.Message));
+            ledger.Record(new SessionLedger.Operation(kind, started, ledger.NowMs, "unavailable", ex.Message, id()));
             return false;
         }
 #pragma warning disable CA1031 // Every other failure is recorded, and the test fails on it with its message.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            ledger.Record(new SessionLedger.Operation(kind, started, ledger.NowMs, "error:" + ex.GetType().Name, ex.Message));
+            ledger.Record(new SessionLedger.Operation(kind, started, ledger.NowMs, "error:" + ex.GetType().Name, ex.Message, id()));
             return false;
         }
     }
