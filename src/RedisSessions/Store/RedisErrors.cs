@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using StackExchange.Redis;
 
 namespace RedisSessions.Store;
@@ -44,6 +45,33 @@ internal static class RedisErrors
     public static bool IsAccessDenied(Exception ex) => ex is RedisServerException server
         && (server.Message.StartsWith("NOPERM", StringComparison.Ordinal) || server.Message.StartsWith("NOAUTH", StringComparison.Ordinal)
             || server.Message.StartsWith("WRONGPASS", StringComparison.Ordinal));
+
+    /// <summary>Why Redis is unreachable when it is not away but refuses the connection, in words for the caller: a
+    /// TLS handshake that failed (the certificate problem named), or credentials the server did not accept. Null for
+    /// every other failure. StackExchange.Redis reports both as an AuthenticationFailure of the connection, reached
+    /// through the inner exceptions of the call's own error.</summary>
+    public static string? RefusedConnection(Exception ex)
+    {
+        var refused = false;
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure })
+            {
+                refused = true;
+            }
+            else if (refused && e is AuthenticationException tls)
+            {
+                return $"the TLS handshake failed: {tls.Message}{(tls.InnerException is { } cause ? " (" + cause.Message + ")" : string.Empty)}. " +
+                    "Is the server's certificate signed by an authority this process trusts? (SessionOptions.TrustedCertificateAuthorityPath " +
+                    "for a private CA, or ConfigurationOptions.TrustIssuer on your own multiplexer)";
+            }
+            else if (refused && e is not RedisException)
+            {
+                return $"Redis did not accept this connection's credentials (check user= and password= in the configuration): {e.Message.Trim()}";
+            }
+        }
+        return refused ? "Redis did not accept this connection's credentials (check user= and password= in the configuration)." : null;
+    }
 
     /// <summary>Errors a background task retries after a pause (Redis away, or answering with an error).</summary>
     public static bool IsTransient(Exception ex) => IsUnavailable(ex) || ex is RedisException or SessionStoreUnavailableException;
