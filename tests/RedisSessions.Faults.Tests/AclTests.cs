@@ -46,7 +46,7 @@ public sealed class AclTests(ITestOutputHelper output)
         await using (var app = await SessionManager.ConnectAsync(Configuration(server, "sessions"), Options(), logs))
         {
             app.RegisterTerminationCallback(log.Handler("app"));
-            await ExerciseEveryOperationAsync(app, log);
+            await ContractSlice.RunAsync(app, log);
             // The listener runs under the restrictions: its probe's event arrived (it did not warn).
             await Eventually.TrueAsync(() => logs.WithId(110).Any(e => e.Message.Contains(server.Endpoint, StringComparison.Ordinal)), "the listener listens");
             Assert.Empty(logs.WithId(115));
@@ -138,46 +138,6 @@ public sealed class AclTests(ITestOutputHelper output)
         figures.Publish();
     }
 
-    /// <summary>Every operation of the public API, checking each one's answer, with callbacks for logouts, evictions,
-    /// terminate-user and expiry.</summary>
-    private static async Task ExerciseEveryOperationAsync(SessionManager app, TerminationLog log)
-    {
-        var first = await app.CreateSessionAsync("alice", new Dictionary<string, string> { ["a"] = "1" });
-        var second = await app.CreateSessionAsync("alice");
-        var third = await app.CreateSessionAsync("alice"); // over the limit of 2: the first is evicted
-        await Eventually.TrueAsync(() => log.Count(first.SessionId) == 1, "the eviction's callback ran");
-        Assert.Equal(TerminationReason.Evicted, log.For(first.SessionId)[0].Reason);
-        Assert.Equal("1", log.For(first.SessionId)[0].Data["a"]);
-
-        Assert.NotNull(await app.GetSessionAsync(second.SessionId));
-        Assert.NotNull(await app.PeekSessionAsync(second.SessionId));
-        Assert.True(await app.SetSessionDataAsync(second.SessionId, new Dictionary<string, string> { ["b"] = "2", ["c"] = new string('x', 500) }));
-        var reread = await app.GetSessionAsync(second.SessionId);
-        Assert.Equal("2", reread!.GetData("b"));
-        Assert.True(await reread.RemoveDataAsync("c"));
-        Assert.True(await app.UpdateSessionActivityAsync(second.SessionId));
-        var rotated = await app.RotateSessionIdAsync(second.SessionId);
-        Assert.Null(await app.GetSessionAsync(second.SessionId));
-        Assert.Equal("2", (await app.GetSessionAsync(rotated.SessionId))!.GetData("b"));
-        Assert.Equal(2, (await app.GetUserSessionsAsync("alice")).Count);
-        Assert.Equal(2, (await app.GetStatsAsync()).TotalActiveSessions);
-        Assert.True(await app.TerminateSessionAsync(rotated.SessionId));
-        Assert.Equal(1, log.Count(rotated.SessionId));
-        Assert.Equal(TerminationReason.Terminated, await app.FindTerminationReasonAsync(rotated.SessionId));
-        await app.PingAsync();
-
-        await app.CreateSessionAsync("bob");
-        await app.CreateSessionAsync("bob");
-        Assert.Equal(2, await app.TerminateUserSessionsAsync("bob"));
-
-        // third and a new one expire (10 s without activity) and reach their callbacks through the background work.
-        var carol = await app.CreateSessionAsync("carol");
-        await Eventually.TrueAsync(() => log.Count(third.SessionId) == 1 && log.Count(carol.SessionId) == 1, "the expired sessions reached their callbacks", TimeSpan.FromSeconds(30));
-        Assert.Equal(TerminationReason.Expired, log.For(carol.SessionId)[0].Reason);
-        Assert.Equal(0, await app.CleanupInactiveSessionsAsync());
-        Assert.Equal(0, (await app.GetStatsAsync()).TotalActiveSessions);
-    }
-
     /// <summary>The ACL LOG entries of <paramref name="user"/>, as "reason object" ("command info", "key x").</summary>
     private static async Task<List<string>> RefusalsAsync(ConnectionMultiplexer admin, string user)
     {
@@ -217,7 +177,7 @@ public sealed class AclTests(ITestOutputHelper output)
         $"{server.Endpoint},user={user},password={AclUsers.Password},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000";
 
     /// <summary>Sessions live <paramref name="inactiveSeconds"/> without activity: long enough that none expires
-    /// while <see cref="ExerciseEveryOperationAsync"/> checks them on 2 busy cores.</summary>
+    /// while <see cref="ContractSlice"/> checks them on 2 busy cores.</summary>
     private static SessionOptions Options(bool autoCleanup = true, int inactiveSeconds = 10) => new()
     {
         KeyPrefix = Prefix,

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using RedisSessions.LocalRedis;
 
 namespace RedisSessions.Faults.Tests.Infrastructure;
@@ -53,7 +51,7 @@ public sealed class SentinelProcess : IAsyncDisposable
     /// <summary>Starts a Sentinel monitoring <paramref name="primary"/> as <paramref name="service"/> and waits until it answers.</summary>
     public static async Task<SentinelProcess> StartAsync(string service, RedisServerProcess primary, int quorum, int downAfterMilliseconds, int failoverTimeoutMilliseconds)
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var directory = Path.Combine(Path.GetTempPath(), "redis-sentinel-" + port.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8]);
         System.IO.Directory.CreateDirectory(directory);
         var config = Path.Combine(directory, "sentinel.conf");
@@ -99,15 +97,6 @@ public sealed class SentinelProcess : IAsyncDisposable
 
     /// <summary>The lines of its log (to see what it did).</summary>
     public IEnumerable<string> Log => File.Exists(Path.Combine(Directory, "sentinel.log")) ? File.ReadLines(Path.Combine(Directory, "sentinel.log")) : [];
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     public async ValueTask DisposeAsync()
     {
