@@ -154,7 +154,7 @@ public sealed class LogoutDurabilityTests(ITestOutputHelper output)
         using var admin = await ConnectionMultiplexer.ConnectAsync(primary.Endpoint + ",allowAdmin=true,abortConnect=false,syncTimeout=10000");
         await using var web = await SessionManager.ConnectAsync(Configuration(primary), Options(LogoutDurability.Primary));
         var sessions = await LoginAsync(web, Burst);
-        await RedisTools.RunCliAsync("-p", Text(primary.Port), "wait", "1", "5000"); // the logins are on the replica
+        await CaughtUpAsync(primary, replica); // the logins are on the replica
 
         // The replica falls behind: frozen while the primary streams it more than the sockets between them hold, so
         // the logouts that follow wait in the primary's output buffer (asynchronous replication at its worst: a slow
@@ -252,6 +252,20 @@ public sealed class LogoutDurabilityTests(ITestOutputHelper output)
             return Rewrites(info) > before && info.Contains("aof_rewrite_in_progress:0", StringComparison.Ordinal)
                 && info.Contains("aof_rewrite_scheduled:0", StringComparison.Ordinal) && info.Contains("aof_last_bgrewrite_status:ok", StringComparison.Ordinal);
         }, "the AOF rewrite finished");
+    }
+
+    /// <summary>Waits until the replica has processed everything the primary has written so far. (WAIT from another
+    /// connection would not do: it waits only for that connection's own writes.)</summary>
+    private static async Task CaughtUpAsync(RedisServerProcess primary, RedisServerProcess replica)
+    {
+        static async Task<long> OffsetAsync(RedisServerProcess server, string field)
+        {
+            var info = await RedisTools.RunCliAsync("-p", Text(server.Port), "info", "replication");
+            var line = info.Split('\n').First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+            return long.Parse(line[(field.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
+        }
+        var written = await OffsetAsync(primary, "master_repl_offset");
+        await Eventually.TrueAsync(async () => await OffsetAsync(replica, "slave_repl_offset") >= written, "the replica has caught up");
     }
 
     private static async Task<RedisServerProcess> StartReplicaAsync(RedisServerProcess primary)
