@@ -41,10 +41,15 @@ internal static class RedisErrors
         _ => false,
     };
 
-    /// <summary>Redis refused the connection's user (an ACL without a needed permission, a wrong password).</summary>
+    /// <summary>Redis refused the connection's user (an ACL without a needed permission, a wrong password). A command
+    /// a script calls is checked against the same ACL, and refused with another answer: "ERR The user executing the
+    /// script can't run this command or subcommand" (or "can't access at least one of the keys") on Redis 7.0, "ERR ACL
+    /// failure in script: ..." on 7.2 and later.</summary>
     public static bool IsAccessDenied(Exception ex) => ex is RedisServerException server
         && (server.Message.StartsWith("NOPERM", StringComparison.Ordinal) || server.Message.StartsWith("NOAUTH", StringComparison.Ordinal)
-            || server.Message.StartsWith("WRONGPASS", StringComparison.Ordinal));
+            || server.Message.StartsWith("WRONGPASS", StringComparison.Ordinal)
+            || server.Message.StartsWith("ERR The user executing the script can't", StringComparison.Ordinal)
+            || server.Message.StartsWith("ERR ACL failure in script", StringComparison.Ordinal));
 
     /// <summary>Why Redis is unreachable when it is not away but refuses the connection, in words for the caller: a
     /// TLS handshake that failed (the certificate problem named), or credentials the server did not accept. Null for
