@@ -28,10 +28,16 @@ internal static class RedisErrors
         return await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
     }
 
-    /// <summary>Errors that mean "Redis is not reachable or not serving right now", as opposed to bugs.</summary>
+    /// <summary>Errors that mean "Redis is not reachable or not serving right now", as opposed to bugs. Besides its
+    /// connection and timeout errors, StackExchange.Redis fails a call with a cancellation nobody asked for (a message it
+    /// dropped before writing it: no connection, or timed out in the backlog) and, when it tears down a connection it
+    /// found dead, with the socket pipe's own InvalidOperationException ("Reading is not allowed after reader was
+    /// completed").</summary>
     public static bool IsUnavailable(Exception ex) => ex switch
     {
         RedisConnectionException or RedisTimeoutException or TimeoutException => true,
+        OperationCanceledException canceled => !canceled.CancellationToken.IsCancellationRequested,
+        InvalidOperationException { Source: "System.IO.Pipelines" or "Pipelines.Sockets.Unofficial" } => true,
         RedisServerException server => server.Message.StartsWith("LOADING", StringComparison.Ordinal)
             || server.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal)
             || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal)

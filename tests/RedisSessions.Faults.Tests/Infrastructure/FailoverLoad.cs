@@ -87,7 +87,7 @@ public sealed class FailoverLoad(ITestOutputHelper output, Figures figures, stri
         {
             output.WriteLine($"slowest: {slow.Kind} started {slow.StartMs - faultAt} ms after the fault, took {slow.DurationMs} ms, {slow.Outcome} {slow.Error}");
         }
-        foreach (var error in ledger.Operations.Where(o => o.Outcome.StartsWith("error", StringComparison.Ordinal) || o.Outcome == "hung").Take(5))
+        foreach (var error in ledger.Operations.Where(o => o.Outcome.StartsWith("error", StringComparison.Ordinal) || o.Outcome == "hung").Take(2))
         {
             output.WriteLine($"{error.Kind} {error.Outcome} after {error.DurationMs} ms: {error.Error}");
         }

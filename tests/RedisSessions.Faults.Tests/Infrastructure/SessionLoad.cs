@@ -175,7 +175,7 @@ public sealed class SessionLoad(SessionLedger ledger, LoadShape shape, params (s
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            ledger.Record(new SessionLedger.Operation(kind, started, ledger.NowMs, "error:" + ex.GetType().Name, ex.Message, id()));
+            ledger.Record(new SessionLedger.Operation(kind, started, ledger.NowMs, "error:" + ex.GetType().Name, ex.ToString(), id()));
             return false;
         }
     }
