@@ -95,15 +95,22 @@ public sealed class TlsTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var figures = new Figures(output, nameof(A_certificate_from_an_untrusted_authority_is_named_in_bounded_time));
         var clock = Stopwatch.StartNew();
-        // 5 s to connect and to wait for a connection: on 2 busy cores a handshake can take longer than 2 s, and the
-        // error then says only that no connection came (UnableToConnect) instead of what the handshake found.
-        var configuration = TlsConfiguration.Replace("connectTimeout=2000,syncTimeout=2000", "connectTimeout=5000,syncTimeout=5000", StringComparison.Ordinal);
-        await using var app = await SessionManager.ConnectAsync(configuration, Options(null, autoCleanup: false));
-        var (error, _) = await Calls.FailsAsync<SessionStoreUnavailableException>(() => app.CreateSessionAsync("ada"));
-        output.WriteLine(error.Message);
+        await using var app = await SessionManager.ConnectAsync(TlsConfiguration, Options(null, autoCleanup: false));
+        // Every call fails, each within its timeout; the error names the certificate problem once a handshake has
+        // failed on it (on 2 busy cores the first call may meet a connection attempt that timed out before its
+        // handshake, and is told only that no connection came).
+        var attempts = 0;
+        SessionStoreUnavailableException? error = null;
+        while (clock.Elapsed < TimeSpan.FromSeconds(15) && error?.Message.Contains("TLS handshake failed", StringComparison.Ordinal) != true)
+        {
+            attempts++;
+            (error, var took) = await Calls.FailsAsync<SessionStoreUnavailableException>(() => app.CreateSessionAsync("ada"));
+            Assert.True(took < TimeSpan.FromSeconds(5), $"a call took {took}");
+        }
+        output.WriteLine(error!.Message);
         figures.Add("answer_s", clock.Elapsed);
+        figures.Add("calls_until_named", attempts);
         figures.Add("message", error.Message[..Math.Min(error.Message.Length, 230)] + "…");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the answer took {clock.Elapsed}");
         Assert.StartsWith("Redis refused the connection (create was not applied): the TLS handshake failed: The remote certificate is invalid", error.Message, StringComparison.Ordinal);
         Assert.Contains("UntrustedRoot", error.Message);
         Assert.Contains("TrustedCertificateAuthorityPath", error.Message);
