@@ -138,11 +138,12 @@ public sealed class RestartTests(ITestOutputHelper output)
         output.WriteLine($"while Redis is down: {error.Message} ({took.TotalMilliseconds:0} ms)");
         Assert.Contains("Redis is unreachable", error.Message);
         await server.StartAgainAsync();
+        figures.Add("down_s", TimeSpan.FromMilliseconds(timeline.NowMs - down));
 
-        // The same managers, not recreated: the first successful call after the restart.
+        // The same managers, not recreated: the first successful call once the server answers again (StackExchange.Redis
+        // reconnects on its own schedule).
         var (_, recovered) = await Calls.UntilAvailableAsync(() => web.GetSessionAsync(live[0].SessionId), "the web manager works again");
-        figures.Add("recover_s", TimeSpan.FromMilliseconds(timeline.NowMs - down));
-        output.WriteLine($"the web manager answered {recovered.TotalMilliseconds:0} ms after the server was back");
+        figures.Add("recover_s", recovered);
         release.SetResult();
 
         var ended = handledBefore.Concat(leftToHandler).Concat(expiring).ToList();
