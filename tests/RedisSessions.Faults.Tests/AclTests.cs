@@ -18,9 +18,10 @@ namespace RedisSessions.Faults.Tests;
 /// to see exactly what was refused.
 /// </para>
 /// </summary>
-public sealed class AclTests(ITestOutputHelper output)
+public sealed class AclTests(ITestOutputHelper output) : IDisposable
 {
     private const string Prefix = "acl";
+    private readonly List<string> _aclDirectories = [];
 
     /// <summary>What StackExchange.Redis asks for while it connects and which, refused, it does without (auto-configure:
     /// INFO for the version and role, CONFIG GET for settings, CLUSTER NODES on a standalone server; its tie-breaker
@@ -175,13 +176,29 @@ public sealed class AclTests(ITestOutputHelper output)
 
     /// <summary>Starts a server with an ACL file holding <paramref name="users"/>, then turns its default user off, as a
     /// managed Redis has it: a connection that does not authenticate as a user can do nothing.</summary>
-    private static async Task<RedisServerProcess> StartAsync(string[] users, params string[] arguments)
+    private async Task<RedisServerProcess> StartAsync(string[] users, params string[] arguments)
     {
-        var file = AclUsers.WriteFile(Path.Combine(Path.GetTempPath(), "redis-sessions-acl-" + Guid.NewGuid().ToString("N")[..8]), users);
+        var directory = Path.Combine(Path.GetTempPath(), "redis-sessions-acl-" + Guid.NewGuid().ToString("N")[..8]);
+        _aclDirectories.Add(directory);
+        var file = AclUsers.WriteFile(directory, users);
         var server = await RedisServerProcess.StartAsync(["--aclfile", file, .. arguments]);
         using var admin = await AdminAsync(server);
         await admin.GetServers()[0].ExecuteAsync("ACL", "SETUSER", "default", "off");
         return server;
+    }
+
+    public void Dispose()
+    {
+        foreach (var directory in _aclDirectories)
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 
     private static Task<ConnectionMultiplexer> AdminAsync(RedisServerProcess server) =>
