@@ -4,14 +4,18 @@ using System.Net.Sockets;
 
 namespace RedisSessions.LocalRedis;
 
-/// <summary>A private <c>redis-server</c> on a free loopback port, in its own temporary directory, configured with
-/// <c>deploy/redis.conf</c>. Start it, use <see cref="Endpoint"/>, dispose it (the directory goes with it).</summary>
+/// <summary>A private <c>redis-server</c> on a free loopback port, in its own temporary directory, configured with a
+/// copy of <c>deploy/redis.conf</c> kept in that directory (a server may rewrite its config file: Sentinel sends
+/// CONFIG REWRITE to the replica it promotes). Start it, use <see cref="Endpoint"/>, dispose it (the directory goes
+/// with it).</summary>
 public sealed class RedisServerProcess : IAsyncDisposable
 {
     private static readonly object PortGate = new();
     private static readonly HashSet<int> HandedOut = [];
     private readonly string[] _extraArguments;
     private Process? _process;
+    private Task<string>? _output;
+    private Task<string>? _errors;
 
     private RedisServerProcess(int port, string directory, string[] extraArguments)
     {
@@ -76,6 +80,14 @@ public sealed class RedisServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Freezes the process with SIGSTOP: the port stays open and the kernel keeps accepting connections and
+    /// commands, but nothing is answered until <see cref="ResumeAsync"/> (a server stalled by a slow disk, a long
+    /// fork or a paused VM).</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>Lets a process frozen by <see cref="PauseAsync"/> run again (SIGCONT): it answers what was sent meanwhile.</summary>
+    public Task ResumeAsync() => SignalAsync("CONT");
+
     /// <summary>Starts the server again on the same port and directory (it reloads its AOF / RDB).</summary>
     public async Task RestartAsync()
     {
@@ -86,9 +98,29 @@ public sealed class RedisServerProcess : IAsyncDisposable
     /// <summary>Starts it again after <see cref="KillAsync"/> or <see cref="StopAsync"/>.</summary>
     public Task StartAgainAsync() => IsRunning ? Task.CompletedTask : LaunchAsync();
 
+    private async Task SignalAsync(string signal)
+    {
+        if (_process is not { HasExited: false } p)
+        {
+            throw new InvalidOperationException($"redis-server on port {Port} is not running.");
+        }
+        using var kill = Process.Start("kill", ["-" + signal, p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync().ConfigureAwait(false);
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {p.Id} failed with exit code {kill.ExitCode}.");
+        }
+    }
+
     private async Task LaunchAsync()
     {
-        var arguments = new List<string> { RedisTools.ConfigFile, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dir", Directory, "--logfile", "redis.log", "--daemonize", "no" };
+        // Its own copy, made once: a restart reads what the server itself may have rewritten, as a real one would.
+        var config = Path.Combine(Directory, "redis.conf");
+        if (!File.Exists(config))
+        {
+            File.Copy(RedisTools.ConfigFile, config);
+        }
+        var arguments = new List<string> { config, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dir", Directory, "--logfile", "redis.log", "--daemonize", "no" };
         arguments.AddRange(_extraArguments);
         var start = new ProcessStartInfo(RedisTools.ServerPath)
         {
@@ -102,8 +134,8 @@ public sealed class RedisServerProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
         _process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {RedisTools.ServerPath}.");
-        _process.StandardOutput.ReadToEndAsync().ContinueWith(_ => { }, TaskScheduler.Default).GetAwaiter();
-        _process.StandardError.ReadToEndAsync().ContinueWith(_ => { }, TaskScheduler.Default).GetAwaiter();
+        _output = _process.StandardOutput.ReadToEndAsync();
+        _errors = _process.StandardError.ReadToEndAsync();
         await WaitUntilReadyAsync().ConfigureAwait(false);
     }
 
@@ -114,7 +146,16 @@ public sealed class RedisServerProcess : IAsyncDisposable
         {
             if (_process is { HasExited: true })
             {
-                throw new InvalidOperationException($"redis-server on port {Port} exited at start (code {_process.ExitCode}): {ReadLog()}");
+                // What it printed before it had a log file (a configuration error) or its log.
+                try
+                {
+                    await Task.WhenAll(_output!, _errors!).WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                }
+                var printed = string.Join(" ", new[] { _output, _errors }.Where(t => t is { IsCompletedSuccessfully: true }).Select(t => t!.Result.Trim()).Where(t => t.Length > 0));
+                throw new InvalidOperationException($"redis-server on port {Port} exited at start (code {_process.ExitCode}): {(printed.Length > 0 ? printed : ReadLog())}");
             }
             if (IsListening())
             {

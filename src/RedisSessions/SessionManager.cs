@@ -714,6 +714,11 @@ public sealed partial class SessionManager : IAsyncDisposable
     internal SessionStoreUnavailableException Unavailable(string operation, Exception ex)
     {
         Log.RedisUnavailable(_logger, ex, operation);
+        if (RedisErrors.RefusedConnection(ex) is { } refused)
+        {
+            // Not away but refusing: say why, or the caller looks for a network problem.
+            return new SessionStoreUnavailableException($"Redis refused the connection ({operation} was not applied): {refused} {ex.Message}", ex);
+        }
         return new SessionStoreUnavailableException($"Redis is unreachable ({operation} was not applied, or applied whole): {ex.Message}", ex);
     }
 }

@@ -38,6 +38,7 @@ internal sealed partial class ExpiryHintListener : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _probes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _publishing = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposed = new();
+    private readonly SemaphoreSlim _checking = new(1, 1);
     private int _started;
 
     /// <param name="redis">The connection to listen on.</param>
@@ -85,45 +86,91 @@ internal sealed partial class ExpiryHintListener : IAsyncDisposable
     }
 
     /// <summary>Probes every primary whose expired events have not been seen yet, and forgets the nodes that are no
-    /// longer primaries. Logs the primaries listened to whenever that set changes.</summary>
+    /// longer primaries. Logs the primaries listened to whenever that set changes. One check runs at a time: taking the
+    /// subscription anew must not overlap another check's probe.</summary>
     public async Task CheckPrimariesAsync()
     {
-        var before = Endpoints;
-        var checks = new List<Task>();
-        var primaries = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var server in _redis.GetServers())
+        try
         {
-            if (!server.IsConnected || server.IsReplica)
+            await _checking.WaitAsync(_disposed.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            return; // disposed meanwhile
+        }
+        try
+        {
+            var before = Endpoints;
+            var toProbe = new List<EndPoint>();
+            var primaries = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var server in _redis.GetServers())
             {
-                continue;
+                if (!server.IsConnected || server.IsReplica)
+                {
+                    continue;
+                }
+                var name = Format(server.EndPoint);
+                primaries.Add(name);
+                if (!_publishing.GetValueOrDefault(name))
+                {
+                    toProbe.Add(server.EndPoint);
+                }
             }
-            var name = Format(server.EndPoint);
-            primaries.Add(name);
-            if (!_publishing.GetValueOrDefault(name))
+            var silent = await ProbeAllAsync(toProbe).ConfigureAwait(false);
+            if (silent.Any(e => !_publishing.ContainsKey(Format(e))))
             {
-                checks.Add(CheckAsync(server.EndPoint, logFailure: true));
+                // A primary not seen silent before (at start, or back after a restart): the subscription
+                // StackExchange.Redis counts as live may not be (see ResubscribeExpiredAsync). Take it anew and look
+                // again before concluding that the server does not publish expired events.
+                await ResubscribeExpiredAsync().ConfigureAwait(false);
+                var count = silent.Count;
+                silent = await ProbeAllAsync(silent).ConfigureAwait(false);
+                if (silent.Count < count)
+                {
+                    _onGap("every primary"); // the subscription was down: events may have been missed
+                }
+            }
+            await Task.WhenAll(silent.Select(SilentAsync)).ConfigureAwait(false);
+            foreach (var name in _publishing.Keys.Where(n => !primaries.Contains(n)).ToList())
+            {
+                _publishing.TryRemove(name, out _);
+            }
+            var after = Endpoints;
+            if (!before.SequenceEqual(after, StringComparer.Ordinal))
+            {
+                Log.Listening(_logger, after.Count, string.Join(", ", after));
             }
         }
-        await Task.WhenAll(checks).ConfigureAwait(false);
-        foreach (var name in _publishing.Keys.Where(n => !primaries.Contains(n)).ToList())
+        finally
         {
-            _publishing.TryRemove(name, out _);
-        }
-        var after = Endpoints;
-        if (!before.SequenceEqual(after, StringComparer.Ordinal))
-        {
-            Log.Listening(_logger, after.Count, string.Join(", ", after));
+            _checking.Release();
         }
     }
 
-    private async Task CheckAsync(EndPoint endpoint, bool logFailure)
+    /// <summary>Probes <paramref name="endpoints"/> at once; marks those whose event arrived; returns the others.</summary>
+    private async Task<List<EndPoint>> ProbeAllAsync(List<EndPoint> endpoints)
+    {
+        var arrived = await Task.WhenAll(endpoints.Select(ProbeAsync)).ConfigureAwait(false);
+        var silent = new List<EndPoint>();
+        for (var i = 0; i < endpoints.Count; i++)
+        {
+            if (arrived[i])
+            {
+                _publishing[Format(endpoints[i])] = true;
+            }
+            else
+            {
+                silent.Add(endpoints[i]);
+            }
+        }
+        return silent;
+    }
+
+    /// <summary>A primary whose probe event did not arrive: turned on where allowed, else one warning (until it is
+    /// seen publishing, or comes back after a restart).</summary>
+    private async Task SilentAsync(EndPoint endpoint)
     {
         var name = Format(endpoint);
-        if (await ProbeAsync(endpoint).ConfigureAwait(false))
-        {
-            _publishing[name] = true;
-            return;
-        }
         var wasKnownOff = _publishing.TryGetValue(name, out var before) && !before;
         _publishing[name] = false;
         if (_options.ConfigureKeyspaceNotifications && await TurnOnAsync(endpoint, name).ConfigureAwait(false)
@@ -132,9 +179,28 @@ internal sealed partial class ExpiryHintListener : IAsyncDisposable
             _publishing[name] = true;
             return;
         }
-        if (logFailure && !wasKnownOff)
+        if (!wasKnownOff)
         {
             Log.NotificationsOff(_logger, name);
+        }
+    }
+
+    /// <summary>Takes the expired-events subscription again. StackExchange.Redis subscribes a keyevent channel on every
+    /// primary, but when a node's subscription connection comes back to the same endpoint (a restarted Redis) it still
+    /// counts that node as subscribed and sends no SUBSCRIBE: its events would never arrive again. Dropping the
+    /// subscription and taking it anew sends SUBSCRIBE to every primary (an event of another primary missed meanwhile
+    /// is covered by the sweep that a gap asks for).</summary>
+    private async Task ResubscribeExpiredAsync()
+    {
+        try
+        {
+            var subscriber = _redis.GetSubscriber();
+            await subscriber.UnsubscribeAsync(_expiredChannel, _expiredHandler).ConfigureAwait(false);
+            await subscriber.SubscribeAsync(_expiredChannel, _expiredHandler).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisErrors.IsUnavailable(ex) || ex is RedisException)
+        {
+            // Gone again: the next check takes it again; until then the deadline schedule and the sweep cover it.
         }
     }
 
