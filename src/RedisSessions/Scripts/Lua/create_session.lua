@@ -101,12 +101,8 @@ else
   reindex_user(KEYS[2], KEYS[3], member)
 end
 redis.call('INCR', KEYS[6])
-if expires == now + idle then
-  -- Every other session of the tag expires no later than now + idle (its last activity was earlier), so a wake key
-  -- that exists is early enough already: only a tag without one needs it armed (one call instead of two).
-  redis.call('SET', KEYS[5], '1', 'PXAT', expires, 'NX')
-else
-  wake_by(KEYS[5], expires) -- capped by the absolute timeout: it may be the tag's earliest
-end
+-- The tag may hold sessions that expire later than this one (created by a process with a longer InactiveTimeout, or
+-- while the farm changes its setting), so an existing wake key is moved earlier when it must be.
+wake_by(KEYS[5], expires)
 out[3] = expires
 return out
