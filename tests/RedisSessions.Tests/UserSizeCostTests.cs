@@ -9,7 +9,7 @@ namespace RedisSessions.Tests;
 /// A user with 50,000 sessions (MaxSessionsPerUser = 0) costs Redis what a user with 10 costs, per login, refresh and
 /// logout: each is one script whose work is O(log n) in the user's session count. Measured as Redis measures it, the
 /// CPU microseconds of the one EVALSHA each operation sends (INFO commandstats of the primary serving the user, read
-/// around each call), compared as medians over rounds that alternate the two users; SLOWLOG must show no script over
+/// around each call), compared as lower quartiles over calls that alternate the two users; SLOWLOG must show no script over
 /// 10 ms (deploy/redis.conf logs from 10 ms) while they run.
 /// </summary>
 public abstract class UserSizeCostTests(RedisFixture redis, ITestOutputHelper output) : SessionTestBase(redis)
@@ -41,41 +41,43 @@ public abstract class UserSizeCostTests(RedisFixture redis, ITestOutputHelper ou
             await ResetSlowlogAsync();
             for (var round = 0; round < Rounds; round++)
             {
-                // Alternate which user goes first, so drift on the shared machine hits both alike.
-                foreach (var isBig in round % 2 == 0 ? new[] { false, true } : [true, false])
+                // Call by call the two users alternate (which one goes first alternates by round), so a moment when
+                // Redis waits for a core on the shared machine falls on both alike.
+                var order = round % 2 == 0 ? new[] { false, true } : [true, false];
+                var created = new List<(string Id, bool Big)>();
+                for (var i = 0; i < CallsPerRound; i++)
                 {
-                    var created = new List<string>();
-                    for (var i = 0; i < CallsPerRound; i++)
+                    foreach (var isBig in order)
                     {
                         var user = isBig ? "whale" : $"minnow-{(round * CallsPerRound + i) % SmallUsers}";
                         var server = Redis.Connection.GetServer((RedisKey)UserKey(prefix, isBig ? big : small[user], user));
-                        created.Add((await MeasureAsync(server, () => manager.CreateSessionAsync(user), samples[("login", isBig)])).SessionId);
+                        created.Add(((await MeasureAsync(server, () => manager.CreateSessionAsync(user), samples[("login", isBig)])).SessionId, isBig));
                     }
-                    foreach (var id in created)
-                    {
-                        var server = Redis.Connection.GetServer((RedisKey)SessionKey(prefix, id));
-                        Assert.True(await MeasureAsync(server, () => manager.UpdateSessionActivityAsync(id), samples[("refresh", isBig)]));
-                    }
-                    foreach (var id in created)
-                    {
-                        var server = Redis.Connection.GetServer((RedisKey)SessionKey(prefix, id));
-                        Assert.True(await MeasureAsync(server, () => manager.TerminateSessionAsync(id), samples[("logout", isBig)]));
-                    }
+                }
+                foreach (var (id, isBig) in created)
+                {
+                    var server = Redis.Connection.GetServer((RedisKey)SessionKey(prefix, id));
+                    Assert.True(await MeasureAsync(server, () => manager.UpdateSessionActivityAsync(id), samples[("refresh", isBig)]));
+                }
+                foreach (var (id, isBig) in created)
+                {
+                    var server = Redis.Connection.GetServer((RedisKey)SessionKey(prefix, id));
+                    Assert.True(await MeasureAsync(server, () => manager.TerminateSessionAsync(id), samples[("logout", isBig)]));
                 }
             }
             var slow = await SlowScriptsAsync();
 
             foreach (var operation in new[] { "login", "refresh", "logout" })
             {
-                var (smallCost, bigCost) = (Median(samples[(operation, false)]), Median(samples[(operation, true)]));
-                output.WriteLine($"{operation,-8} usec per call (median of {samples[(operation, false)].Count} / {samples[(operation, true)].Count}): " +
+                var (smallCost, bigCost) = (LowerQuartile(samples[(operation, false)]), LowerQuartile(samples[(operation, true)]));
+                output.WriteLine($"{operation,-8} usec per call (lower quartile of {samples[(operation, false)].Count} / {samples[(operation, true)].Count}): " +
                     $"10 sessions {smallCost}, {BigUserSessions:N0} sessions {bigCost} ({(double)bigCost / smallCost:0.00}x); " +
                     $"means {samples[(operation, false)].Average():0.0} / {samples[(operation, true)].Average():0.0}");
             }
             output.WriteLine($"SLOWLOG entries for scripts while measuring: {slow.Count}");
             foreach (var operation in new[] { "login", "refresh", "logout" })
             {
-                var (smallCost, bigCost) = (Median(samples[(operation, false)]), Median(samples[(operation, true)]));
+                var (smallCost, bigCost) = (LowerQuartile(samples[(operation, false)]), LowerQuartile(samples[(operation, true)]));
                 Assert.True(samples[(operation, true)].Count >= Rounds * CallsPerRound / 2, $"too few clean {operation} samples");
                 Assert.True(bigCost <= 1.5 * smallCost, $"a {operation} of the user with {BigUserSessions:N0} sessions took {bigCost} usec of Redis's time, {(double)bigCost / smallCost:0.00}x the {smallCost} usec of a user with 10");
             }
@@ -113,10 +115,14 @@ public abstract class UserSizeCostTests(RedisFixture redis, ITestOutputHelper ou
         return result;
     }
 
-    private static long Median(List<long> values)
+    /// <summary>The lower quartile: a script's own cost is the floor of what Redis reports for it; a moment when Redis
+    /// waits for a core (other test projects run beside this one) only ever adds to a sample, so the upper half of the
+    /// samples measures the machine, not the script. Work that grows with the user's sessions (50,000 of them) would
+    /// raise every sample, the quartile with them.</summary>
+    private static long LowerQuartile(List<long> values)
     {
         var sorted = values.Order().ToArray();
-        return sorted[sorted.Length / 2];
+        return sorted[sorted.Length / 4];
     }
 
     private async Task ResetSlowlogAsync()
