@@ -117,7 +117,7 @@ public sealed class DependencyInjectionTests(StandaloneRedisFixture redis)
     }
 
     [Fact]
-    public void Seed_json_file_loads_and_unknown_keys_are_errors()
+    public void Snake_case_json_file_loads_and_unknown_keys_are_errors()
     {
         var path = Path.Combine(Path.GetTempPath(), $"session_config_{Guid.NewGuid():N}.json");
         try

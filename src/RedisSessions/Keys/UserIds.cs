@@ -4,8 +4,8 @@ using System.Text;
 namespace RedisSessions.Keys;
 
 /// <summary>
-/// User ids as keys see them. A plain id (printable ASCII without <c>%</c> and <c>#</c>, up to 128 characters) is
-/// written as it is, so <c>redis-cli</c> shows <c>rs:{1a3}:user:alice@example.com</c>. Any other character is
+/// User ids as keys see them. A plain id (printable ASCII other than space, <c>%</c> and <c>#</c>) is written as it
+/// is, so <c>redis-cli</c> shows <c>rs:{1a3}:user:alice@example.com</c>. Any other character is
 /// percent-escaped as UTF-8 (<c>%20</c>), and an id whose escaped form is longer than 200 characters becomes <c>#</c>
 /// and its SHA-256. Raw <c>%</c> and <c>#</c> are always escaped, so no two user ids share a key.
 /// </summary>
