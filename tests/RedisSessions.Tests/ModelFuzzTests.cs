@@ -62,8 +62,13 @@ public abstract class ModelFuzzTests(RedisFixture redis, ITestOutputHelper outpu
         var arbitrary = Arb.From(runs, Shrink);
         var property = Prop.ForAll(arbitrary, run => Task.Run(() => ExecuteAsync(run)).GetAwaiter().GetResult());
 
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(25).WithEndSize(40), property);
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(100).WithEndSize(40), property);
+        output.WriteLine($"{Redis.Topology}: {_sequences} sequences, {_operations} operations, {_sessions} sessions " +
+                         $"({_rotations} id rotations), {_callbacks} callbacks (each session's exactly once), no key left behind");
     }
+
+    // What the passing sequences covered, for the test's output (shrinking runs count too).
+    private int _sequences, _operations, _sessions, _rotations, _callbacks;
 
     /// <summary>Shorter sequences first: without each operation in turn.</summary>
     private static IEnumerable<Run> Shrink(Run run)
@@ -114,6 +119,11 @@ public abstract class ModelFuzzTests(RedisFixture redis, ITestOutputHelper outpu
                 }
                 Assert.Equal(model.Sessions.Values.Count(s => s.Ended), recorder.Seen.Count);
                 Assert.Empty(await Redis.KeysAsync(prefix));
+                Interlocked.Increment(ref _sequences);
+                Interlocked.Add(ref _operations, run.Ops.Length);
+                Interlocked.Add(ref _sessions, model.Sessions.Values.Count(s => !s.Rotated));
+                Interlocked.Add(ref _rotations, model.Sessions.Values.Count(s => s.Rotated));
+                Interlocked.Add(ref _callbacks, recorder.Seen.Count);
             }
             catch (Exception ex)
             {
