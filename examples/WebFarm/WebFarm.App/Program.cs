@@ -78,6 +78,9 @@ if (string.IsNullOrWhiteSpace(app.Configuration[$"{SessionOptions.SectionName}:{
         "RedisSessions:Configuration is not set: WebFarm.App needs a Redis and never starts one of its own. " +
         "Set the environment variable RedisSessions__Configuration (e.g. 127.0.0.1:6380, or the nodes of a cluster separated by commas) " +
         "or RedisSessions:Configuration in appsettings.json.");
+    // The console logger writes from a queue of its own: disposing the app flushes it, or the line can be lost when
+    // the process exits at once.
+    await app.DisposeAsync();
     return 2;
 }
 
