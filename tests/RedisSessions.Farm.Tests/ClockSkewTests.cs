@@ -1,5 +1,4 @@
 using RedisSessions.Farm.Tests.Infrastructure;
-using RedisSessions.LocalRedis;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -20,7 +19,7 @@ public sealed class ClockSkewTests(ITestOutputHelper output)
     [Fact]
     public async Task App_nodes_45_s_or_31_min_fast_or_60_s_slow_end_no_session_early()
     {
-        await using var redis = await RedisServerProcess.StartAsync();
+        await using var redis = await FarmRedis.StartAsync();
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         // At each skew: a listener (callbacks; a full sweep every second beside the deadline schedule) and a web node
         // with the background sweep on that logs a user in 20 times with 30 s of inactivity and reads each back.
@@ -85,7 +84,7 @@ public sealed class ClockSkewTests(ITestOutputHelper output)
     [Fact]
     public async Task Nodes_45_s_fast_and_60_s_slow_beside_a_healthy_one_run_no_slow_termination_twice()
     {
-        await using var redis = await RedisServerProcess.StartAsync();
+        await using var redis = await FarmRedis.StartAsync();
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         // Callbacks of 200 ms, one at a time per process, 2 s leases (see SlowHandlerTests): leases outlive their
         // first deadline and are renewed. A node that judged a lease by its own clock would take over the healthy
@@ -118,7 +117,7 @@ public sealed class ClockSkewTests(ITestOutputHelper output)
     [Fact]
     public async Task A_node_60_s_slow_is_not_refused_a_login_by_a_session_whose_time_is_up_on_Redis_s_clock()
     {
-        await using var redis = await RedisServerProcess.StartAsync();
+        await using var redis = await FarmRedis.StartAsync();
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         var go = farm.PathOf("go");
         // One session per user (RejectNew), 2 s of inactivity.

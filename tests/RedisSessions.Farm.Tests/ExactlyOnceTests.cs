@@ -18,7 +18,7 @@ public sealed class ExactlyOnceTests(ITestOutputHelper output)
     [Fact]
     public async Task Three_listeners_run_the_callbacks_of_10000_sessions_expiring_at_once_exactly_once_and_on_time()
     {
-        await using var redis = await RedisServerProcess.StartAsync();
+        await using var redis = await FarmRedis.StartAsync();
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         // Default settings (deadline refresh 1 s, sweep every 5 min, claim timeout 30 s); the stream keeps every event.
         for (var i = 1; i <= 3; i++)
@@ -57,7 +57,7 @@ public sealed class ExactlyOnceTests(ITestOutputHelper output)
     [Fact]
     public async Task A_listener_killed_with_SIGKILL_midway_loses_nothing_and_the_others_retry_what_it_held()
     {
-        await using var redis = await RedisServerProcess.StartAsync();
+        await using var redis = await FarmRedis.StartAsync();
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         // A short claim timeout so the retry comes within the test; everything else default.
         var victim = await farm.StartListenerAsync("victim", "claim=3000", "stream=50000", "block-after=400");
@@ -97,6 +97,7 @@ public sealed class ExactlyOnceTests(ITestOutputHelper output)
     [Fact]
     public async Task Redis_restarted_with_AOF_mid_way_loses_nothing_and_duplicates_nothing()
     {
+        // A redis-server process, not a container: it is restarted on its own AOF at the same address (FarmRedis says why).
         await using var redis = await RedisServerProcess.StartAsync(); // deploy/redis.conf: appendonly yes, everysec
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         for (var i = 1; i <= 3; i++)

@@ -19,6 +19,7 @@ public sealed class ExpiryListenerTests(ITestOutputHelper output)
     [Fact]
     public async Task On_a_3_master_cluster_expirations_from_every_master_reach_the_listeners()
     {
+        // Local processes: a cluster can't run behind Docker's port publishing (tests/Shared/Redis/RedisFixtures.cs).
         await using var cluster = await RedisClusterProcess.StartAsync(3);
         await using var farm = await new SessionFarm(cluster.Configuration, output).ConnectAsync();
         // Keyspace events only: no deadline schedule, no sweep during the test (one at start, before any session).
@@ -57,6 +58,7 @@ public sealed class ExpiryListenerTests(ITestOutputHelper output)
     [Fact]
     public async Task After_a_cluster_failover_the_listener_follows_the_promoted_replica_and_nothing_is_lost()
     {
+        // Local processes: a cluster can't run behind Docker's port publishing (tests/Shared/Redis/RedisFixtures.cs).
         await using var cluster = await RedisClusterProcess.StartAsync(3);
         var failing = cluster.Masters[0];
         await using var replica = await AddReplicaAsync(failing);
@@ -107,7 +109,7 @@ public sealed class ExpiryListenerTests(ITestOutputHelper output)
     [Fact]
     public async Task With_notifications_off_at_the_server_the_sweep_still_delivers_everything_and_the_listener_says_how_to_fix_it()
     {
-        await using var redis = await RedisServerProcess.StartAsync("--notify-keyspace-events", "");
+        await using var redis = await FarmRedis.StartAsync("--notify-keyspace-events", "");
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         var listeners = new List<FarmProcess>();
         for (var i = 1; i <= 2; i++)
@@ -145,6 +147,7 @@ public sealed class ExpiryListenerTests(ITestOutputHelper output)
     [Fact]
     public async Task ConfigureKeyspaceNotifications_turns_expired_events_on_and_again_after_a_Redis_restart()
     {
+        // A redis-server process, not a container: it is restarted at the same address (FarmRedis says why).
         await using var redis = await RedisServerProcess.StartAsync("--notify-keyspace-events", "K$");
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         var server = farm.Redis.GetServer(farm.Redis.GetEndPoints()[0]);

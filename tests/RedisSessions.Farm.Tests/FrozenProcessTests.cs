@@ -1,5 +1,4 @@
 using RedisSessions.Farm.Tests.Infrastructure;
-using RedisSessions.LocalRedis;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -17,7 +16,7 @@ public sealed class FrozenProcessTests(ITestOutputHelper output)
     [Fact]
     public async Task A_process_frozen_past_its_leases_has_its_terminations_run_elsewhere_once_and_acknowledges_none_of_them_when_it_wakes()
     {
-        await using var redis = await RedisServerProcess.StartAsync();
+        await using var redis = await FarmRedis.StartAsync();
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         var frozenStarts = farm.PathOf("starts-frozen.txt");
         // 3 s callbacks, 2 s leases: the frozen process holds its 16 claims (all its slots) while it is stopped.

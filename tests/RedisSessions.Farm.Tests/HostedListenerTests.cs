@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RedisSessions.Farm.Tests.Infrastructure;
-using RedisSessions.LocalRedis;
 using StackExchange.Redis;
 using Xunit;
 using Xunit.Abstractions;
@@ -18,7 +17,7 @@ public sealed class HostedListenerTests(ITestOutputHelper output)
     [Fact]
     public async Task Handlers_registered_in_DI_get_every_termination_once_even_when_another_handler_throws()
     {
-        await using var redis = await RedisServerProcess.StartAsync();
+        await using var redis = await FarmRedis.StartAsync();
         var seen = new Recorder();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();

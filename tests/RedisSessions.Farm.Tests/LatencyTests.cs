@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using RedisSessions.Farm.Tests.Infrastructure;
-using RedisSessions.LocalRedis;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -14,7 +13,7 @@ public sealed class LatencyTests(ITestOutputHelper output)
     [Fact]
     public async Task With_default_settings_10000_sessions_expiring_in_one_minute_reach_their_callback_within_2_seconds_at_p99()
     {
-        await using var redis = await RedisServerProcess.StartAsync();
+        await using var redis = await FarmRedis.StartAsync();
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         for (var i = 1; i <= 2; i++)
         {

@@ -1,5 +1,4 @@
 using RedisSessions.Farm.Tests.Infrastructure;
-using RedisSessions.LocalRedis;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -14,7 +13,7 @@ public sealed class NodeOwnershipTests(ITestOutputHelper output)
     [Fact]
     public async Task A_node_with_TerminateOnShutdown_ends_its_own_sessions_on_SIGTERM_and_other_nodes_keep_theirs()
     {
-        await using var redis = await RedisServerProcess.StartAsync();
+        await using var redis = await FarmRedis.StartAsync();
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         await farm.StartListenerAsync("listener");
         var closing = farm.StartNode("web-a", "serve", redis.Endpoint, farm.Prefix, "alice", "50", "terminate-on-shutdown=true", "node=web-a");
@@ -46,7 +45,7 @@ public sealed class NodeOwnershipTests(ITestOutputHelper output)
     [Fact]
     public async Task A_crashed_nodes_session_expires_and_does_not_block_the_next_login()
     {
-        await using var redis = await RedisServerProcess.StartAsync();
+        await using var redis = await FarmRedis.StartAsync();
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         await farm.StartListenerAsync("listener");
         // One window per user; the node that opened carol's crashes without closing it.

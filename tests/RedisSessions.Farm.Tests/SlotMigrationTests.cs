@@ -28,6 +28,8 @@ public sealed class SlotMigrationTests(ITestOutputHelper output)
     [Fact]
     public async Task Resharding_the_slots_of_busy_tags_during_logins_refreshes_logouts_and_expiries_loses_and_orphans_nothing()
     {
+        // Local processes: a cluster can't run behind Docker's port publishing (tests/Shared/Redis/RedisFixtures.cs),
+        // and redis-cli --cluster reshard must reach every node at the address the others know it by.
         await using var cluster = await RedisClusterProcess.StartAsync(3);
         await using var farm = await new SessionFarm(cluster.Configuration, output).ConnectAsync();
         var (from, to) = (cluster.Masters[0], cluster.Masters[1]);

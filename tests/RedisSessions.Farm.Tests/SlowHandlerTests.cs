@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using RedisSessions.Farm.Tests.Infrastructure;
-using RedisSessions.LocalRedis;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -19,7 +18,7 @@ public sealed class SlowHandlerTests(ITestOutputHelper output)
     [Fact]
     public async Task With_2_s_leases_and_callbacks_of_200_ms_one_at_a_time_each_of_500_terminations_runs_once()
     {
-        await using var redis = await RedisServerProcess.StartAsync();
+        await using var redis = await FarmRedis.StartAsync();
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         // Each callback does 200 ms of work, one at a time per process (a handler with one connection to its
         // downstream): of the 16 terminations a process holds, the last waits 3 s before its work starts, so most

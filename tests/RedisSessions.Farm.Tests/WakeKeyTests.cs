@@ -1,5 +1,4 @@
 using RedisSessions.Farm.Tests.Infrastructure;
-using RedisSessions.LocalRedis;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -13,7 +12,7 @@ public sealed class WakeKeyTests(ITestOutputHelper output)
     [Fact]
     public async Task With_keyspace_events_only_a_short_session_in_a_tag_holding_a_long_one_ends_on_time()
     {
-        await using var redis = await RedisServerProcess.StartAsync();
+        await using var redis = await FarmRedis.StartAsync();
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         // Keyspace events only: no deadline schedule, and no sweep but the one at start (before any session).
         await farm.StartListenerAsync("listener", "refresh=0", "cleanup=3600000", "grace=7200000");

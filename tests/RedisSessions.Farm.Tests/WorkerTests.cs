@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using RedisSessions.Farm.Tests.Infrastructure;
-using RedisSessions.LocalRedis;
 using StackExchange.Redis;
 using Xunit;
 using Xunit.Abstractions;
@@ -17,7 +16,7 @@ public sealed partial class WorkerTests(ITestOutputHelper output)
     [Fact]
     public async Task A_worker_started_after_the_sessions_expired_catches_up_and_logs_each_one_once()
     {
-        await using var redis = await RedisServerProcess.StartAsync();
+        await using var redis = await FarmRedis.StartAsync();
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         var sessions = await farm.CreateSessionsAsync(Sessions, TimeSpan.FromSeconds(1));
         await RedisTime.WaitUntilAsync(farm.Db, sessions.Values.Max().AddMilliseconds(200)); // every session's time is up
@@ -52,7 +51,7 @@ public sealed partial class WorkerTests(ITestOutputHelper output)
     [Fact]
     public async Task The_webhook_gets_each_termination_and_failed_posts_are_retried()
     {
-        await using var redis = await RedisServerProcess.StartAsync();
+        await using var redis = await FarmRedis.StartAsync();
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         // The endpoint fails the first post of every session with 503, then accepts.
         await using var receiver = new WebhookReceiver((_, before) => before == 0 ? 503 : 200);
@@ -84,7 +83,7 @@ public sealed partial class WorkerTests(ITestOutputHelper output)
     [Fact]
     public async Task A_worker_stopped_with_SIGTERM_mid_webhook_hands_its_claims_back_and_another_listener_finishes_them()
     {
-        await using var redis = await RedisServerProcess.StartAsync();
+        await using var redis = await FarmRedis.StartAsync();
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         await using var receiver = new WebhookReceiver((_, _) => null); // never answers
         var worker = farm.StartWorker("worker-1", new Dictionary<string, string>

@@ -66,6 +66,8 @@ internal sealed class SoakPhase(SoakSettings settings, TimeSpan? notice)
 
     public async Task RunAsync(CancellationToken cancel)
     {
+        // A redis-server process, not a container: the soak is a measuring program of its own (bash .ci/soak), which
+        // needs no Docker engine, and its memory and latency figures carry no port forwarding of Docker's.
         await using var server = await RedisServerProcess.StartAsync();
         using var admin = await ConnectionMultiplexer.ConnectAsync(server.Endpoint + ",allowAdmin=true");
         using var stopClock = CancellationTokenSource.CreateLinkedTokenSource(cancel);

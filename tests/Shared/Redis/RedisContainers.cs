@@ -19,9 +19,10 @@ public static class RedisContainers
     /// <summary>The image the containers run.</summary>
     public static string Image => Environment.GetEnvironmentVariable("REDIS_SESSIONS_REDIS_IMAGE") is { Length: > 0 } image ? image : DefaultImage;
 
-    /// <summary>Starts a container and waits until <c>redis-cli ping</c> answers inside it. A container that can't
-    /// start throws, naming what to do: the tests that use it fail, nothing is skipped.</summary>
-    public static async Task<RedisContainer> StartAsync()
+    /// <summary>Starts a container and waits until <c>redis-cli ping</c> answers inside it; <paramref name="serverArguments"/>
+    /// follow deploy/redis.conf on redis-server's command line (e.g. <c>--notify-keyspace-events ""</c>). A container
+    /// that can't start throws, naming what to do: the tests that use it fail, nothing is skipped.</summary>
+    public static async Task<RedisContainer> StartAsync(params string[] serverArguments)
     {
         RedisContainer? container = null;
         try
@@ -31,7 +32,7 @@ public static class RedisContainers
                 // AOF, listpack sizes, slowlog); only what a container needs differs: it listens on every interface
                 // of its own network namespace, where Docker forwards the published port, so protected mode is off.
                 .WithResourceMapping(new FileInfo(RedisTools.ConfigFile), ConfigDirectory)
-                .WithCommand("redis-server", ConfigDirectory + Path.GetFileName(RedisTools.ConfigFile), "--bind", "0.0.0.0", "--protected-mode", "no")
+                .WithCommand(Command(serverArguments))
                 .WithCreateParameterModifier(parameters =>
                 {
                     // An open Redis without a password: publish it on the loopback interface only when that is where
@@ -68,6 +69,9 @@ public static class RedisContainers
                 "(REDIS_SESSIONS_REDIS_IMAGE) from Debian's redis-server for machines that reach no image registry.", e);
         }
     }
+
+    private static string[] Command(string[] serverArguments) =>
+        ["redis-server", ConfigDirectory + Path.GetFileName(RedisTools.ConfigFile), "--bind", "0.0.0.0", "--protected-mode", "no", .. serverArguments];
 
     /// <summary><c>host:port</c> of the container's published Redis port.</summary>
     public static string Endpoint(RedisContainer container) => $"{container.Hostname}:{Port(container)}";
