@@ -1,7 +1,7 @@
 // A farm node for multi-process tests. Every command but create first prints "clock local=<ms> redis=<ms>": this
 // process's DateTime.UtcNow and Redis's TIME read right after it (Unix ms), so a test can check that a node run under
 // faketime really has a shifted clock. Usage:
-//   create <redis> <prefix> <user> <count> <max> <evict|reject> <go-file>
+//   create <redis> <prefix> <user> <count> <max> <evict|reject> <go-file> [ca=<file>]
 //     waits until <go-file> exists (so every process starts at once), creates <count> sessions for <user>,
 //     and prints one line per attempt: "created <sid>" or "rejected".
 //   listen <redis> <prefix> <out-file> [name=value ...]
@@ -60,6 +60,8 @@ switch (args[0])
             MaxSessionsPerUser = int.Parse(args[5]),
             LimitPolicy = args[6] == "reject" ? SessionLimitPolicy.RejectNew : SessionLimitPolicy.EvictOldest,
             EnableAutoCleanup = false,
+            // ca=<file>: the private CA of a Redis spoken to over TLS.
+            TrustedCertificateAuthorityPath = args.Length > 8 && args[8].StartsWith("ca=", StringComparison.Ordinal) ? args[8][3..] : null,
         };
         await using var manager = await SessionManager.ConnectAsync(args[1], options);
         var goFile = args[7];

@@ -262,3 +262,6 @@ public sealed class StandaloneAdminCleanupTests(StandaloneRedisFixture redis) : 
 
 [Collection(ClusterCollection.Name)]
 public sealed class ClusterAdminCleanupTests(ClusterRedisFixture redis) : AdminCleanupTests(redis);
+
+[Collection(TlsCollection.Name)]
+public sealed class TlsAdminCleanupTests(TlsRedisFixture redis) : AdminCleanupTests(redis);

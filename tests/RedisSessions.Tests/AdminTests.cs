@@ -356,3 +356,6 @@ public sealed class StandaloneAdminTests(StandaloneRedisFixture redis) : AdminTe
 
 [Collection(ClusterCollection.Name)]
 public sealed class ClusterAdminTests(ClusterRedisFixture redis) : AdminTests(redis);
+
+[Collection(TlsCollection.Name)]
+public sealed class TlsAdminTests(TlsRedisFixture redis) : AdminTests(redis);

@@ -48,3 +48,6 @@ public sealed class StandaloneDurabilityTests(StandaloneRedisFixture redis) : Du
 
 [Collection(ClusterCollection.Name)]
 public sealed class ClusterDurabilityTests(ClusterRedisFixture redis) : DurabilityTests(redis);
+
+[Collection(TlsCollection.Name)]
+public sealed class TlsDurabilityTests(TlsRedisFixture redis) : DurabilityTests(redis);

@@ -236,3 +236,6 @@ public sealed class StandaloneInputAndSchemaTests(StandaloneRedisFixture redis) 
 
 [Collection(ClusterCollection.Name)]
 public sealed class ClusterInputAndSchemaTests(ClusterRedisFixture redis) : InputAndSchemaTests(redis);
+
+[Collection(TlsCollection.Name)]
+public sealed class TlsInputAndSchemaTests(TlsRedisFixture redis) : InputAndSchemaTests(redis);

@@ -423,3 +423,6 @@ public sealed class StandaloneLifecycleTests(StandaloneRedisFixture redis) : Lif
 
 [Collection(ClusterCollection.Name)]
 public sealed class ClusterLifecycleTests(ClusterRedisFixture redis) : LifecycleTests(redis);
+
+[Collection(TlsCollection.Name)]
+public sealed class TlsLifecycleTests(TlsRedisFixture redis) : LifecycleTests(redis);

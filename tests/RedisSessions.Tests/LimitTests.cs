@@ -129,7 +129,9 @@ public abstract class LimitTests(RedisFixture redis) : SessionTestBase(redis)
         var prefix = NewPrefix() + policy;
         const int limit = 5;
         var go = Path.Combine(Path.GetTempPath(), $"rs-go-{Guid.NewGuid():N}");
-        var nodes = Enumerable.Range(0, 4).Select(_ => TestNodeProcess.Start("create", Redis.Configuration, prefix, "frank", "8", limit.ToString(), policy == SessionLimitPolicy.RejectNew ? "reject" : "evict", go)).ToList();
+        string[] arguments = ["create", Redis.Configuration, prefix, "frank", "8", limit.ToString(), policy == SessionLimitPolicy.RejectNew ? "reject" : "evict", go,
+            .. Redis is TlsRedisFixture tls ? [$"ca={tls.CertificateAuthorityPath}"] : Array.Empty<string>()];
+        var nodes = Enumerable.Range(0, 4).Select(_ => TestNodeProcess.Start(arguments)).ToList();
         try
         {
             await File.WriteAllTextAsync(go, "go");
@@ -179,3 +181,6 @@ public sealed class StandaloneLimitTests(StandaloneRedisFixture redis) : LimitTe
 
 [Collection(ClusterCollection.Name)]
 public sealed class ClusterLimitTests(ClusterRedisFixture redis) : LimitTests(redis);
+
+[Collection(TlsCollection.Name)]
+public sealed class TlsLimitTests(TlsRedisFixture redis) : LimitTests(redis);

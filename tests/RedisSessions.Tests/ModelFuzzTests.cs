@@ -497,3 +497,6 @@ public sealed class StandaloneModelFuzzTests(StandaloneRedisFixture redis, ITest
 
 [Collection(ClusterCollection.Name)]
 public sealed class ClusterModelFuzzTests(ClusterRedisFixture redis, ITestOutputHelper output) : ModelFuzzTests(redis, output);
+
+[Collection(TlsCollection.Name)]
+public sealed class TlsModelFuzzTests(TlsRedisFixture redis, ITestOutputHelper output) : ModelFuzzTests(redis, output);

@@ -17,3 +17,9 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterRedisFixture>
 {
     public const string Name = "redis cluster";
 }
+
+[CollectionDefinition(Name)]
+public sealed class TlsCollection : ICollectionFixture<TlsRedisFixture>
+{
+    public const string Name = "redis over tls";
+}

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace RedisSessions.Faults.Tests.Infrastructure;
+namespace RedisSessions.Testing;
 
 /// <summary>A private certificate authority made with <c>openssl</c> in a temporary directory: its certificate, and a
 /// server certificate it signed for 127.0.0.1 and localhost (what a company's internal CA gives a Redis server).</summary>
@@ -29,7 +29,7 @@ public sealed class PrivateCertificateAuthority : IDisposable
             "subjectAltName = IP:127.0.0.1, DNS:localhost",
             string.Empty));
         await ca.OpenSslAsync("req", "-x509", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-keyout", "ca.key", "-out", "ca.crt",
-            "-days", "2", "-subj", "/CN=RedisSessions fault suite test CA");
+            "-days", "2", "-subj", "/CN=RedisSessions test CA");
         await ca.OpenSslAsync("req", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-keyout", "server.key", "-out", "server.csr",
             "-subj", "/CN=localhost");
         await ca.OpenSslAsync("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2",

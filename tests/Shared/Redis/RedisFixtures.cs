@@ -31,11 +31,17 @@ public abstract partial class RedisFixture : IAsyncLifetime
     /// <summary>Lets a test project adjust the shared connection's options (implemented in that project, if at all).</summary>
     partial void ConfigureConnection(ConfigurationOptions options);
 
+    /// <summary>What a client needs besides <see cref="Configuration"/> to reach these servers (a private CA to trust).</summary>
+    protected virtual void ConfigureClient(ConfigurationOptions options)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         // A test that can't get a Redis fails here, loudly: nothing is skipped.
         await StartServersAsync();
         var options = ConfigurationOptions.Parse(Configuration);
+        ConfigureClient(options);
         ConfigureConnection(options);
         _connection = await ConnectionMultiplexer.ConnectAsync(options);
         if (!_connection.IsConnected)
@@ -154,5 +160,48 @@ public sealed class ClusterRedisFixture : RedisFixture
         {
             await _cluster.DisposeAsync();
         }
+    }
+}
+
+/// <summary>One standalone Redis spoken to over TLS only, with a certificate from a private CA made with openssl for
+/// this fixture (<see cref="PrivateCertificateAuthority"/>): the contract suite runs over it as it does over the other
+/// topologies, on a connection that trusts the CA (<c>ConfigurationOptions.TrustIssuer</c>). A local redis-server
+/// process, not a container: it is given the certificate files just made, and its TLS port must be on the loopback
+/// address the server certificate names. Its plain port stays for the process's own readiness check.</summary>
+public sealed class TlsRedisFixture : RedisFixture
+{
+    private PrivateCertificateAuthority? _ca;
+    private RedisServerProcess? _server;
+    private int _tlsPort;
+
+    public override string Topology => "tls";
+
+    public override string Configuration => $"127.0.0.1:{_tlsPort},ssl=true";
+
+    /// <summary>The CA's certificate: what a client must trust (<see cref="SessionOptions.TrustedCertificateAuthorityPath"/>).</summary>
+    public string CertificateAuthorityPath => _ca?.CertificatePath ?? throw new InvalidOperationException("Fixture not started.");
+
+    protected override void ConfigureClient(ConfigurationOptions options) => options.TrustIssuer(CertificateAuthorityPath);
+
+    protected override async Task StartServersAsync()
+    {
+        _ca = await PrivateCertificateAuthority.CreateAsync();
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            _tlsPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        _server = await RedisServerProcess.StartAsync("--tls-port", _tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tls-cert-file", _ca.ServerCertificatePath, "--tls-key-file", _ca.ServerKeyPath, "--tls-ca-cert-file", _ca.CertificatePath,
+            "--tls-auth-clients", "no");
+    }
+
+    protected override async Task StopServersAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+        _ca?.Dispose();
     }
 }
