@@ -16,10 +16,12 @@ public sealed class ClockSkewTests(ITestOutputHelper output)
 {
     private static readonly (string Shift, long Ms)[] Skews = [("+45s", 45_000), ("+31m", 31 * 60_000), ("-60s", -60_000)];
 
-    [Fact]
-    public async Task App_nodes_45_s_or_31_min_fast_or_60_s_slow_end_no_session_early()
+    [Theory]
+    [InlineData("standalone")]
+    [InlineData("cluster")]
+    public async Task App_nodes_45_s_or_31_min_fast_or_60_s_slow_end_no_session_early(string topology)
     {
-        await using var redis = await FarmRedis.StartAsync();
+        await using var redis = await FarmRedis.StartAsync(topology);
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         // At each skew: a listener (callbacks; a full sweep every second beside the deadline schedule) and a web node
         // with the background sweep on that logs a user in 20 times with 30 s of inactivity and reads each back.
@@ -81,10 +83,12 @@ public sealed class ClockSkewTests(ITestOutputHelper output)
         return web;
     }
 
-    [Fact]
-    public async Task Nodes_45_s_fast_and_60_s_slow_beside_a_healthy_one_run_no_slow_termination_twice()
+    [Theory]
+    [InlineData("standalone")]
+    [InlineData("cluster")]
+    public async Task Nodes_45_s_fast_and_60_s_slow_beside_a_healthy_one_run_no_slow_termination_twice(string topology)
     {
-        await using var redis = await FarmRedis.StartAsync();
+        await using var redis = await FarmRedis.StartAsync(topology);
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         // Callbacks of 200 ms, one at a time per process, 2 s leases (see SlowHandlerTests): leases outlive their
         // first deadline and are renewed. A node that judged a lease by its own clock would take over the healthy
@@ -114,10 +118,12 @@ public sealed class ClockSkewTests(ITestOutputHelper output)
         Assert.DoesNotContain(nodes.SelectMany(n => n.Node.Errors), l => l.Contains("LeaseTakenOver", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task A_node_60_s_slow_is_not_refused_a_login_by_a_session_whose_time_is_up_on_Redis_s_clock()
+    [Theory]
+    [InlineData("standalone")]
+    [InlineData("cluster")]
+    public async Task A_node_60_s_slow_is_not_refused_a_login_by_a_session_whose_time_is_up_on_Redis_s_clock(string topology)
     {
-        await using var redis = await FarmRedis.StartAsync();
+        await using var redis = await FarmRedis.StartAsync(topology);
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         var go = farm.PathOf("go");
         // One session per user (RejectNew), 2 s of inactivity.

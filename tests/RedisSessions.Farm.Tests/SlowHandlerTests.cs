@@ -15,10 +15,12 @@ public sealed class SlowHandlerTests(ITestOutputHelper output)
 {
     private const int Sessions = 500;
 
-    [Fact]
-    public async Task With_2_s_leases_and_callbacks_of_200_ms_one_at_a_time_each_of_500_terminations_runs_once()
+    [Theory]
+    [InlineData("standalone")]
+    [InlineData("cluster")]
+    public async Task With_2_s_leases_and_callbacks_of_200_ms_one_at_a_time_each_of_500_terminations_runs_once(string topology)
     {
-        await using var redis = await FarmRedis.StartAsync();
+        await using var redis = await FarmRedis.StartAsync(topology);
         await using var farm = await new SessionFarm(redis.Endpoint, output).ConnectAsync();
         // Each callback does 200 ms of work, one at a time per process (a handler with one connection to its
         // downstream): of the 16 terminations a process holds, the last waits 3 s before its work starts, so most
