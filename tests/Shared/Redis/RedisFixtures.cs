@@ -167,7 +167,8 @@ public sealed class ClusterRedisFixture : RedisFixture
 /// this fixture (<see cref="PrivateCertificateAuthority"/>): the contract suite runs over it as it does over the other
 /// topologies, on a connection that trusts the CA (<c>ConfigurationOptions.TrustIssuer</c>). A local redis-server
 /// process, not a container: it is given the certificate files just made, and its TLS port must be on the loopback
-/// address the server certificate names. Its plain port stays for the process's own readiness check.</summary>
+/// address the server certificate names. Its plain port stays open for the process's own readiness check; no client
+/// of the tests is given it.</summary>
 public sealed class TlsRedisFixture : RedisFixture
 {
     private PrivateCertificateAuthority? _ca;
