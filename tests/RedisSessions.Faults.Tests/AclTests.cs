@@ -127,9 +127,20 @@ public sealed class AclTests(ITestOutputHelper output) : IDisposable
         figures.Add("answer_s", clock.Elapsed);
         figures.Add("calls_until_named", attempts);
         figures.Add("message", error.Message.Length > 200 ? error.Message[..200] + "…" : error.Message);
+        var named = error.Message.Contains("credentials", StringComparison.Ordinal);
+        figures.Add("named", named);
+        figures.Publish();
+        if (!named)
+        {
+            // A known limitation (docs/reliability.md): now and then StackExchange.Redis reports every attempt of the
+            // refused handshake as a connection that never came (UnableToConnect / SocketFailure), and the refusal
+            // can't be named. The error must then still be the plain "unreachable" one, carrying the client's reason.
+            Assert.StartsWith("Redis is unreachable (create was not applied, or applied whole): ", error.Message, StringComparison.Ordinal);
+            Assert.Matches("UnableToConnect|SocketFailure", error.Message);
+            return;
+        }
         Assert.StartsWith("Redis refused the connection (create was not applied): Redis did not accept this connection's credentials", error.Message, StringComparison.Ordinal);
         Assert.Contains("password", error.Message, StringComparison.Ordinal);
-        figures.Publish();
     }
 
     /// <summary>A permission missing for a command the library sends (EVALSHA: NOPERM) and for one a script calls (ZADD
