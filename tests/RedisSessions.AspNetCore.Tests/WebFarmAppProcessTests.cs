@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using RedisSessions.AspNetCore.Tests.Infrastructure;
 using Xunit;
@@ -54,12 +53,7 @@ public sealed class WebFarmAppProcessTests(StandaloneRedisFixture redis)
         return process;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => LoopbackPorts.Free();
 
     [Fact]
     public async Task Without_a_redis_it_refuses_to_start_and_says_what_to_set()

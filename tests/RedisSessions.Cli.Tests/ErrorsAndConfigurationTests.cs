@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using RedisSessions.Cli.Tests.Infrastructure;
 using Xunit;
 
@@ -8,14 +6,7 @@ namespace RedisSessions.Cli.Tests;
 [Collection(StandaloneCollection.Name)]
 public sealed class ErrorsAndConfigurationTests(StandaloneRedisFixture redis) : CliTestBase(redis)
 {
-    private static int PortNobodyListensOn()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    private static int PortNobodyListensOn() => LoopbackPorts.Free();
 
     private static void AssertOneLineNoStackTrace(CliResult result)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using RedisSessions.Deploy.Tests.Infrastructure;
 using Xunit;
@@ -169,10 +168,5 @@ public sealed class ComposeFarmTests(ITestOutputHelper output)
         return exports;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => LoopbackPorts.Free();
 }

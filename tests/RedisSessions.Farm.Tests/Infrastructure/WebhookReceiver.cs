@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace RedisSessions.Farm.Tests.Infrastructure;
@@ -16,11 +15,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public WebhookReceiver(Func<JsonElement, int, int?> answer)
     {
         Answer = answer;
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        Url = $"http://127.0.0.1:{port}/hook/";
+        Url = $"http://127.0.0.1:{LoopbackPorts.Free()}/hook/";
         _listener.Prefixes.Add(Url);
         _listener.Start();
         _loop = Task.Run(LoopAsync);

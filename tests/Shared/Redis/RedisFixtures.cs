@@ -187,11 +187,7 @@ public sealed class TlsRedisFixture : RedisFixture
     protected override async Task StartServersAsync()
     {
         _ca = await PrivateCertificateAuthority.CreateAsync();
-        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            _tlsPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        _tlsPort = LoopbackPorts.Free();
         _server = await RedisServerProcess.StartAsync("--tls-port", _tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tls-cert-file", _ca.ServerCertificatePath, "--tls-key-file", _ca.ServerKeyPath, "--tls-ca-cert-file", _ca.CertificatePath,
             "--tls-auth-clients", "no");

@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace RedisSessions.Faults.Tests.Infrastructure;
+namespace RedisSessions.Testing;
 
-/// <summary>Free loopback ports for what RedisServerProcess does not hand out itself (Sentinels, a TLS port).</summary>
+/// <summary>Free loopback ports for what RedisServerProcess does not hand out itself (Sentinels, a TLS port, app
+/// nodes, a load balancer, a webhook receiver, a port nobody listens on).</summary>
 public static class LoopbackPorts
 {
     /// <summary>A port the operating system says is free now.</summary>
