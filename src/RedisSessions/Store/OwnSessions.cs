@@ -23,12 +23,16 @@ internal sealed class OwnSessions
     /// <summary>True (once, to one caller) when the set has grown enough that a prune is due.</summary>
     public bool TryStartPrune() => _sessions.Count >= Volatile.Read(ref _pruneAt) && Interlocked.Exchange(ref _pruning, 1) == 0;
 
-    /// <summary>Drops the ids <paramref name="live"/> reports ended, then waits for the set to double again.</summary>
+    /// <summary>Drops the ids <paramref name="live"/> reports ended, then waits for the set to double again: twice what
+    /// the prune found live, not twice the set when it finishes (sessions added while a slow prune ran would otherwise
+    /// push the next one past the size they bring the set to).</summary>
     public async Task PruneAsync(Func<IReadOnlyList<string>, Task<bool[]>> live)
     {
+        var checkedIds = _sessions.Keys.ToArray();
+        var stillLive = checkedIds.Length;
         try
         {
-            foreach (var batch in _sessions.Keys.ToArray().Chunk(500))
+            foreach (var batch in checkedIds.Chunk(500))
             {
                 var alive = await live(batch).ConfigureAwait(false);
                 for (var i = 0; i < batch.Length; i++)
@@ -36,13 +40,14 @@ internal sealed class OwnSessions
                     if (!alive[i])
                     {
                         _sessions.TryRemove(batch[i], out _);
+                        stillLive--;
                     }
                 }
             }
         }
         finally
         {
-            Volatile.Write(ref _pruneAt, Math.Max(FirstPrune, 2 * _sessions.Count));
+            Volatile.Write(ref _pruneAt, Math.Max(FirstPrune, 2 * stillLive));
             Volatile.Write(ref _pruning, 0);
         }
     }
