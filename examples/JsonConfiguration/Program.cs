@@ -17,12 +17,12 @@ const string KeyPrefix = "example-json";
 
 return await Example.RunAsync("Example 3: configuration from JSON", async redis =>
 {
-    await FromSeedFileAsync(redis);
+    await FromConfigFileAsync(redis);
     await FromAppSettingsAsync(redis);
 });
 
 // Part 1: config/session_config.json, the JSON configuration file.
-static async Task FromSeedFileAsync(string redis)
+static async Task FromConfigFileAsync(string redis)
 {
     Example.Part("Part 1: the JSON configuration file, read with SessionOptions.FromFile");
     var path = Path.Combine(AppContext.BaseDirectory, "config", "session_config.json");
@@ -43,7 +43,7 @@ static async Task FromSeedFileAsync(string redis)
     try
     {
         using var typo = new MemoryStream(Encoding.UTF8.GetBytes("""{"inactive_timout": 600}"""));
-        SessionOptions.FromJson(typo, "a file with a typo");
+        SessionOptions.FromJson(typo, "typo.json");
         throw new ExampleFailedException("a configuration file with an unknown key was accepted.");
     }
     catch (ArgumentException ex)

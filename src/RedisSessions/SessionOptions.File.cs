@@ -27,10 +27,10 @@ public sealed partial class SessionOptions
     public static SessionOptions FromJson(Stream json, string sourceName = "JSON")
     {
         ArgumentNullException.ThrowIfNull(json);
-        SeedConfigFile? file;
+        SessionConfigFile? file;
         try
         {
-            file = JsonSerializer.Deserialize(json, SeedConfigJsonContext.Default.SeedConfigFile);
+            file = JsonSerializer.Deserialize(json, SessionConfigFileJsonContext.Default.SessionConfigFile);
         }
         catch (JsonException ex)
         {
@@ -78,7 +78,7 @@ public sealed partial class SessionOptions
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-internal sealed class SeedConfigFile
+internal sealed class SessionConfigFile
 {
     public double? InactiveTimeout { get; set; }
     public double? CleanupInterval { get; set; }
@@ -94,5 +94,5 @@ internal sealed class SeedConfigFile
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
-[JsonSerializable(typeof(SeedConfigFile))]
-internal sealed partial class SeedConfigJsonContext : JsonSerializerContext;
+[JsonSerializable(typeof(SessionConfigFile))]
+internal sealed partial class SessionConfigFileJsonContext : JsonSerializerContext;
