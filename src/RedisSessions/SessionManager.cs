@@ -714,7 +714,9 @@ public sealed partial class SessionManager : IAsyncDisposable
     internal SessionStoreUnavailableException Unavailable(string operation, Exception ex)
     {
         Log.RedisUnavailable(_logger, ex, operation);
-        if (RedisErrors.RefusedConnection(ex) is { } refused)
+        // The call's error names a refusal only when it was the connection's first failure since it was last up; the
+        // multiplexer's log heard every one (ConnectionRefusals).
+        if ((RedisErrors.RefusedConnection(ex) ?? ConnectionRefusals.Of(_connection.Current)) is { } refused)
         {
             // Not away but refusing: say why, or the caller looks for a network problem.
             return new SessionStoreUnavailableException($"Redis refused the connection ({operation} was not applied): {refused} {ex.Message}", ex);

@@ -29,7 +29,10 @@ internal static class RedisErrors
         {
             options.TrustIssuer(trustedAuthority);
         }
-        return await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+        var refusals = ConnectionRefusals.InstallOn(options);
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+        refusals.Attach(multiplexer);
+        return multiplexer;
     }
 
     /// <summary>Errors that mean "Redis is not reachable or not serving right now", as opposed to bugs. Besides its
