@@ -716,10 +716,10 @@ public sealed partial class SessionManager : IAsyncDisposable
         Log.RedisUnavailable(_logger, ex, operation);
         // The call's error names a refusal only when it was the connection's first failure since it was last up; the
         // multiplexer's log heard every one (ConnectionRefusals).
-        if ((RedisErrors.RefusedConnection(ex) ?? ConnectionRefusals.Of(_connection.Current)) is { } refused)
+        if ((RedisErrors.RefusedConnection(ex) ?? ConnectionRefusals.Of(_connection.Current, ex)) is { } refused)
         {
             // Not away but refusing: say why, or the caller looks for a network problem.
-            return new SessionStoreUnavailableException($"Redis refused the connection ({operation} was not applied): {refused} {ex.Message}", ex);
+            return new SessionStoreUnavailableException($"Redis refused the connection ({operation} was not applied, or applied whole): {refused} {ex.Message}", ex);
         }
         return new SessionStoreUnavailableException($"Redis is unreachable ({operation} was not applied, or applied whole): {ex.Message}", ex);
     }

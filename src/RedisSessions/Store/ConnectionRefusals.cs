@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -19,11 +20,14 @@ namespace RedisSessions.Store;
 /// </remarks>
 internal sealed class ConnectionRefusals : ILoggerFactory, ILogger
 {
+    /// <summary>The key of a refusal whose failure did not say its endpoint (IncludeDetailInExceptions off).</summary>
+    private const string AnyEndpoint = "";
+
     private static readonly ConditionalWeakTable<IConnectionMultiplexer, ConnectionRefusals> ByMultiplexer = new();
 
     private readonly ILoggerFactory _inner;
     private readonly ILogger _innerLogger;
-    private string? _reason;
+    private readonly ConcurrentDictionary<string, string> _byEndpoint = new(StringComparer.OrdinalIgnoreCase);
 
     private ConnectionRefusals(ILoggerFactory? inner)
     {
@@ -39,20 +43,79 @@ internal sealed class ConnectionRefusals : ILoggerFactory, ILogger
         return refusals;
     }
 
-    /// <summary>Ties the tracker to the multiplexer it watches: a connection restored clears the refusal.</summary>
+    /// <summary>Ties the tracker to the multiplexer it watches. A restored connection clears its endpoint's refusal
+    /// (those restored while connecting, before anyone listened, are cleared here).</summary>
     public void Attach(IConnectionMultiplexer multiplexer)
     {
-        multiplexer.ConnectionRestored += (_, _) => Volatile.Write(ref _reason, null);
+        multiplexer.ConnectionRestored += (_, e) =>
+        {
+            _byEndpoint.TryRemove(EndPointCollection.ToString(e.EndPoint), out string? _);
+            _byEndpoint.TryRemove(AnyEndpoint, out string? _);
+        };
+        foreach (var server in multiplexer.GetServers())
+        {
+            if (server.IsConnected)
+            {
+                _byEndpoint.TryRemove(EndPointCollection.ToString(server.EndPoint), out string? _);
+            }
+        }
         ByMultiplexer.AddOrUpdate(multiplexer, this);
     }
 
-    /// <summary>Why <paramref name="multiplexer"/>'s connections were last refused, if none has been restored since;
-    /// null when it was not opened here or nothing was refused.</summary>
-    public static string? Of(IConnectionMultiplexer? multiplexer) =>
-        multiplexer is not null && ByMultiplexer.TryGetValue(multiplexer, out var refusals) ? Volatile.Read(ref refusals._reason) : null;
+    /// <summary>Why Redis refuses the connection a call failed for want of, if this library opened the multiplexer and
+    /// heard the refusal: only for a call that failed on the connection (not on an error Redis answered), and only
+    /// while the refusing endpoint, the call's own when its error names it, is still not connected.</summary>
+    public static string? Of(IConnectionMultiplexer? multiplexer, Exception callError)
+    {
+        if (multiplexer is null || !ByMultiplexer.TryGetValue(multiplexer, out var refusals) || refusals._byEndpoint.IsEmpty
+            || !FailedOnTheConnection(callError))
+        {
+            return null;
+        }
+        var callEndpoint = EndpointOf(callError, "Redis-Server-Endpoint");
+        foreach (var server in multiplexer.GetServers())
+        {
+            var endpoint = EndPointCollection.ToString(server.EndPoint);
+            if (server.IsConnected || (callEndpoint is not null && !string.Equals(endpoint, callEndpoint, StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+            if (refusals._byEndpoint.TryGetValue(endpoint, out var reason) || refusals._byEndpoint.TryGetValue(AnyEndpoint, out reason))
+            {
+                return reason;
+            }
+        }
+        return null;
+    }
 
-    /// <summary>The latest refusal heard (for tests and the connect path).</summary>
-    public string? Reason => Volatile.Read(ref _reason);
+    private static bool FailedOnTheConnection(Exception error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is RedisConnectionException or RedisTimeoutException)
+            {
+                return true;
+            }
+            if (e is RedisServerException)
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The endpoint StackExchange.Redis wrote into an exception's data (when IncludeDetailInExceptions).</summary>
+    private static string? EndpointOf(Exception error, string key)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e.Data[key] is string endpoint && endpoint.Length > 0)
+            {
+                return endpoint;
+            }
+        }
+        return null;
+    }
 
     ILogger ILoggerFactory.CreateLogger(string categoryName) => this;
 
@@ -72,7 +135,7 @@ internal sealed class ConnectionRefusals : ILoggerFactory, ILogger
     {
         if (exception is not null && RedisErrors.RefusedConnection(exception) is { } reason)
         {
-            Volatile.Write(ref _reason, reason);
+            _byEndpoint[EndpointOf(exception, "Redis-EndPoint") ?? AnyEndpoint] = reason;
         }
         if (_innerLogger.IsEnabled(logLevel))
         {

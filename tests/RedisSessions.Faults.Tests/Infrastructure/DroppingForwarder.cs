@@ -4,9 +4,9 @@ using System.Net.Sockets;
 namespace RedisSessions.Faults.Tests.Infrastructure;
 
 /// <summary>
-/// A loopback TCP port in front of a server that closes the first <c>drop</c> connections as soon as they are accepted
-/// (the client sees its socket fail before any answer) and passes every later one through, byte for byte. It stands
-/// for a network or a busy machine that loses a client's first attempts before the server gets to answer them.
+/// A loopback TCP port in front of a server that resets every connection as soon as it is accepted (the client sees its
+/// socket fail before any answer) until <see cref="PassThrough"/>, then passes every new one through, byte for byte. It
+/// stands for a network or a busy machine that loses a client's first attempts before the server gets to answer them.
 /// </summary>
 public sealed class DroppingForwarder : IAsyncDisposable
 {
@@ -15,13 +15,12 @@ public sealed class DroppingForwarder : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
     private readonly Task _accepting;
-    private int _toDrop;
+    private volatile bool _passThrough;
     private int _dropped;
 
-    public DroppingForwarder(IPEndPoint upstream, int drop)
+    public DroppingForwarder(IPEndPoint upstream)
     {
         _upstream = upstream;
-        _toDrop = drop;
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -29,8 +28,11 @@ public sealed class DroppingForwarder : IAsyncDisposable
     /// <summary>host:port to connect to.</summary>
     public string Endpoint => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
-    /// <summary>Connections closed so far.</summary>
+    /// <summary>Connections reset so far.</summary>
     public int Dropped => Volatile.Read(ref _dropped);
+
+    /// <summary>From now on, connections reach the server.</summary>
+    public void PassThrough() => _passThrough = true;
 
     private async Task AcceptAsync()
     {
@@ -45,7 +47,7 @@ public sealed class DroppingForwarder : IAsyncDisposable
             {
                 return;
             }
-            if (Interlocked.Decrement(ref _toDrop) >= 0)
+            if (!_passThrough)
             {
                 client.LingerState = new LingerOption(true, 0); // a reset, as a lost connection looks
                 client.Close();
@@ -67,15 +69,31 @@ public sealed class DroppingForwarder : IAsyncDisposable
             try
             {
                 await server.ConnectAsync(_upstream, _stop.Token);
-                await using var fromClient = new NetworkStream(client, ownsSocket: false);
-                await using var toServer = new NetworkStream(server, ownsSocket: false);
-                var up = fromClient.CopyToAsync(toServer, _stop.Token);
-                var down = toServer.CopyToAsync(fromClient, _stop.Token);
-                await Task.WhenAny(up, down);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or IOException)
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
+                return;
             }
+            await using var fromClient = new NetworkStream(client, ownsSocket: false);
+            await using var toServer = new NetworkStream(server, ownsSocket: false);
+            var up = CopyAsync(fromClient, toServer);
+            var down = CopyAsync(toServer, fromClient);
+            await Task.WhenAny(up, down);
+            // One side has closed: close both, so the other copy ends too.
+            client.Close();
+            server.Close();
+            await Task.WhenAll(up, down);
+        }
+    }
+
+    private async Task CopyAsync(Stream from, Stream to)
+    {
+        try
+        {
+            await from.CopyToAsync(to, _stop.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
+        {
         }
     }
 
