@@ -7,9 +7,9 @@ using StackExchange.Redis;
 namespace RedisSessions.Store;
 
 /// <summary>
-/// Remembers why Redis refused the connections of a multiplexer this library opened (credentials not accepted, a TLS
-/// certificate not trusted) until one of them is restored, so that a call failing for want of a connection can say
-/// so instead of "unreachable".
+/// Remembers, per endpoint, why Redis refused the connections of a multiplexer this library opened (credentials not
+/// accepted, a TLS certificate not trusted) until a connection to that endpoint is restored, so that a call failing for
+/// want of a connection can say so instead of "unreachable".
 /// </summary>
 /// <remarks>
 /// A call's own error does not always carry the refusal. StackExchange.Redis attaches to it the last failure of each
